@@ -1,0 +1,51 @@
+"""Helpers every blueprint uses: page-or-fragment rendering, safe redirects, service errors."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import g, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+
+def is_htmx() -> bool:
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def render(page: str, partial: str | None = None, *, status: int = 200, **ctx):
+    """The full page, or only its fragment for htmx; the page includes the same fragment."""
+    template = partial if (partial and is_htmx()) else page
+    response = make_response(render_template(template, **ctx), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths: '/x' yes; '//evil', '/\\evil', 'https://evil' no."""
+    if not target:
+        return fallback
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return fallback
+    if any(ch in target for ch in "\\\r\n\t"):
+        return fallback
+    return target
+
+
+def redirect_to(endpoint: str, **values):
+    """A redirect that also works after an htmx POST (HX-Redirect, not a swapped 302)."""
+    target = url_for(endpoint, **values)
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
+
+
+class ButtonForm(FlaskForm):
+    """An empty form: a button that changes state still carries the CSRF token."""
+
+
+def commune():
+    """The commune of the current URL (set by the app's URL preprocessor)."""
+    return g.commune

@@ -1,0 +1,6 @@
+"""The auth area (being built)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

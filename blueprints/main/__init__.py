@@ -1,0 +1,1 @@
+from blueprints.main.routes import bp  # noqa: F401

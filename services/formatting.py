@@ -1,0 +1,29 @@
+"""Localised numbers, MAD amounts and dates (ar_MA, fr_MA, zgh, en) for templates."""
+from __future__ import annotations
+
+from datetime import date as date_type
+from datetime import datetime
+
+from babel import Locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+
+
+def mad(amount: int | float | None) -> str:
+    """Whole dirhams in the locale's currency pattern, e.g. ‏1.234.567 د.م.‏ or 1 234 567 MAD."""
+    if amount is None:
+        return ""
+    locale = get_locale() or Locale.parse("ar_MA")
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    return format_currency(amount, "MAD", format=pattern, currency_digits=False)
+
+
+def number(value: int | float | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def date(value: date_type | datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_date(value, fmt)
+
+
+def datetime_(value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, fmt)

@@ -1,0 +1,57 @@
+"""In-app notifications. Stored as a kind + parameters and rendered in the reader's language."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select, update
+
+from extensions import db
+from models import Notification
+from models._base import utcnow
+
+KINDS = (
+    "idea_reviewed",
+    "idea_rejected",
+    "idea_hidden",
+    "idea_restored",
+    "comment_hidden",
+    "comment_restored",
+    "comment_reply",
+    "association_verified",
+    "association_rejected",
+)
+
+
+def notify(user_id: int | None, kind: str, *, commune_id: int | None = None, **params) -> None:
+    if user_id is None:  # the author deleted their account
+        return
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    db.session.add(
+        Notification(user_id=user_id, commune_id=commune_id, kind=kind, params=json.dumps(params, ensure_ascii=False))
+    )
+    db.session.flush()
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc()).limit(limit)
+        )
+    )
+
+
+def mark_all_read(user_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

@@ -1,0 +1,191 @@
+"""Shared fixtures and factories.
+
+The database is TEST_DATABASE_URL (PostgreSQL in CI's second pass) or a fresh
+SQLite file. The schema is built once per session; every test starts from
+empty tables. CSRF protection stays ON: tests post the real token.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from config import TestingConfig
+from extensions import db, limiter
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+_TMP = tempfile.mkdtemp(prefix="tasharuk-tests-")
+
+
+def _database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.sqlite"
+
+
+@pytest.fixture(scope="session")
+def _app():
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": _database_url()})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def app(_app):
+    with _app.app_context():
+        _empty_tables()
+        limiter.reset()
+        yield _app
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+@pytest.fixture()
+def commune(app):
+    from services import demo
+
+    commune, _plan = demo.create_commune(today=date.today())
+    db.session.commit()
+    return commune
+
+
+@pytest.fixture()
+def plan(commune):
+    from services import phases
+
+    return phases.current_plan(commune)
+
+
+_counter = {"n": 0}
+
+
+def make_user(commune, roles=("resident",), *, email=None, phone=None, name="Test Person", password=DEFAULT_PASSWORD):
+    from models import Membership, User
+    from services import accounts
+
+    _counter["n"] += 1
+    if email is None and phone is None:
+        email = f"person{_counter['n']}@example.test"
+    user = User(display_name=name, email=email, phone=phone, password_hash=accounts.hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    for role in roles:
+        db.session.add(Membership(user_id=user.id, commune_id=commune.id, role=role))
+    db.session.commit()
+    return user
+
+
+def make_idea(commune, author, *, title="Un jardin pour le quartier", description="Planter des arbres et installer des bancs.",
+              status="submitted", **extra):
+    from models import Axis, Idea, Neighbourhood
+    from services import phases
+    from services.text import normalize
+    from models._base import utcnow
+    from sqlalchemy import select
+
+    plan = phases.current_plan(commune)
+    axis = db.session.scalars(select(Axis).where(Axis.commune_id == commune.id)).first()
+    hood = db.session.scalars(select(Neighbourhood).where(Neighbourhood.commune_id == commune.id)).first()
+    idea = Idea(
+        commune_id=commune.id, plan_id=plan.id, author_id=author.id if author else None, title=title,
+        description=description, axis_id=extra.pop("axis_id", axis.id),
+        neighbourhood_id=extra.pop("neighbourhood_id", hood.id), status=status,
+        submitted_at=utcnow() if status != "draft" else None, search_text=normalize(f"{title} {description}"), **extra,
+    )
+    db.session.add(idea)
+    db.session.commit()
+    return idea
+
+
+def make_association(commune, representative=None, *, verified=True, name="Association Test", **extra):
+    from models import Association, AssociationRepresentative
+    from models._base import utcnow
+
+    _counter["n"] += 1
+    association = Association(
+        commune_id=commune.id, name=name, receipt_number=extra.pop("receipt_number", f"R-{_counter['n']}"),
+        founded_on=extra.pop("founded_on", date(2015, 1, 1)), presence=extra.pop("presence", "seat"),
+        address=extra.pop("address", "Tétouan"), field=extra.pop("field", "environment"),
+        verified_at=utcnow() if verified else None, **extra,
+    )
+    db.session.add(association)
+    db.session.flush()
+    if representative is not None:
+        db.session.add(AssociationRepresentative(association_id=association.id, user_id=representative.id))
+    db.session.commit()
+    return association
+
+
+def set_phase(plan, kind, open_=True):
+    """Open or close one phase of the plan around today."""
+    from datetime import timedelta
+    from models import Phase
+    from sqlalchemy import select
+
+    phase = db.session.scalar(select(Phase).where(Phase.plan_id == plan.id, Phase.kind == kind))
+    today = date.today()
+    if open_:
+        phase.starts_on, phase.ends_on = today - timedelta(days=1), today + timedelta(days=1)
+    else:
+        phase.starts_on, phase.ends_on = today + timedelta(days=10), today + timedelta(days=20)
+    db.session.commit()
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path="/tetouan/") -> str:
+    """The CSRF token of the client's session, read from a rendered page."""
+    page = client.get(path)
+    match = CSRF_META.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def post(client, url, data=None, *, htmx=False, token=True, **kwargs):
+    """POST with the session's real CSRF token (unless token=False)."""
+    data = dict(data or {})
+    if token and "csrf_token" not in data:
+        data["csrf_token"] = csrf_token(client)
+    headers = kwargs.pop("headers", {})
+    if htmx:
+        headers["HX-Request"] = "true"
+    return client.post(url, data=data, headers=headers, **kwargs)
+
+
+def login(client, user, password=DEFAULT_PASSWORD):
+    """Sign in through the real login form."""
+    response = post(client, "/login", {"identifier": user.email or user.phone, "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    return response
