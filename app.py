@@ -27,8 +27,10 @@ CSP = (
 
 def select_language() -> str:
     """The interface language: explicit choice (cookie), then the person's setting, then the browser."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # CLI, services and their tests: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     choice = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if choice in languages:
@@ -55,6 +57,11 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     app.config.from_object(config_class)
     app.config.from_mapping(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
@@ -110,6 +117,10 @@ def _register_commune_urls(app: Flask) -> None:
 
     @app.url_value_preprocessor
     def pull_commune(endpoint, values):  # noqa: ARG001
+        # This runs before any before_request function and makes the request's first query
+        # (the commune), so the transaction kind must be chosen here: a POST that began
+        # deferred would defeat BEGIN IMMEDIATE (see database.py).
+        database.write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
         g.commune = None
         if values and "commune" in values:
             slug = values.pop("commune")
@@ -185,7 +196,8 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["phase_names"] = labels.PHASE_NAMES
     app.jinja_env.globals["labels"] = labels
-    app.jinja_env.globals["url_endpoints"] = frozenset(app.view_functions)
+    # The live mapping, not a copy: blueprints are registered after this runs.
+    app.jinja_env.globals["url_endpoints"] = app.view_functions
 
 
 def _register_headers(app: Flask) -> None:
@@ -250,6 +262,8 @@ def _register_errors(app: Flask) -> None:
     def rollback_on_error(exc):
         if exc is not None:
             db.session.rollback()
+        # Outside requests (CLI, workers, tests) every transaction is a write transaction again.
+        database.write_intent.set(True)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -19,12 +19,14 @@ def seed_demo(ideas: int, seed_value: int) -> None:
 
     accounts = demo.seed_tetouan(n_ideas=ideas, seed=seed_value)
     db.session.commit()
-    if accounts:
-        click.echo("Demo accounts (password for all: %s):" % demo.demo_password())
-        for role, identifier in accounts:
-            click.echo(f"  {role:<28} {identifier}")
-    else:
+    note = ""
+    if not accounts:  # print them anyway: whoever starts the demo needs them every time
         click.echo("The Tetouan demo is already there.")
+        accounts = [(label, identifier) for label, identifier, _name, _roles in demo.ROLE_ACCOUNTS]
+        note = ", unless DEMO_PASSWORD was different when the demo was created"
+    click.echo("Demo accounts (password for all: %s%s):" % (demo.demo_password(), note))
+    for role, identifier in accounts:
+        click.echo(f"  {role:<28} {identifier}")
 
 
 @audit.command("verify")
@@ -41,6 +43,42 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
+# --- committee ranking (the maths: prioritization/aggregation.py) --------------------------------
+prioritize = AppGroup("prioritize", help="Committee scoring and ranking of a round of projects.")
+_CSV = click.Path(exists=True, dir_okay=False)
+
+
+@prioritize.command("rank")
+@click.option("--criteria", "criteria_path", required=True, type=_CSV,
+              help="CSV with the header criterion,weight,kind (kind: scored or support).")
+@click.option("--scores", "scores_path", required=True, type=_CSV,
+              help="CSV with the header member,project,criterion,score (score empty or 'recused': a recusal).")
+@click.option("--projects", "projects_path", type=_CSV,
+              help="CSV with the header project,supports,cost (default: the projects in the scores, 0 supports).")
+@click.option("--normalize", type=click.Choice(["none", "zscore"]), default="none", show_default=True,
+              help="Per-member z-score normalisation of the scores.")
+@click.option("--top-k", type=click.IntRange(min=1), default=None,
+              help="Also run the 1,000-draw weight-sensitivity analysis for the top K.")
+@click.option("--seed", "seed_value", type=int, default=0, show_default=True,
+              help="Random seed of the sensitivity analysis.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+def prioritize_rank(criteria_path: str, scores_path: str, projects_path: str | None, normalize: str,
+                    top_k: int | None, seed_value: int, as_json: bool) -> None:
+    """Rank projects from committee scores; a bad file exits 2 naming the file and line."""
+    from prioritization import csvio, report
+    from prioritization.aggregation import AggregationError, aggregate, sensitivity
+
+    try:
+        data = csvio.read_round(criteria_path, scores_path, projects_path)
+        ranking = aggregate(data.criteria, data.projects, data.scores, normalize=normalize)
+    except AggregationError as err:
+        click.echo(f"Error: {err}", err=True)
+        raise SystemExit(2) from None
+    stability = sensitivity(ranking, top_k=top_k, seed=seed_value) if top_k else None
+    click.echo(report.as_json(ranking, stability) if as_json else report.as_text(ranking, stability))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(audit)
+    app.cli.add_command(prioritize)

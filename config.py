@@ -58,6 +58,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust
+    # (0 = none). Behind one nginx, set TRUSTED_PROXIES=1 so rate limits see real client IPs.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     IDEAS_PER_PAGE = 20
     HSTS = False
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tetouan-demo-2026")

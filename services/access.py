@@ -23,6 +23,8 @@ POLICY: dict[str, frozenset[str]] = {
     "comment.post": frozenset({R, A}),
     "report.create": frozenset({R, A, M, C, AD}),
     "association.request": frozenset({R, A}),
+    # adding a representative; the object rule (can_act_for) is checked by the service
+    "association.manage": frozenset({A}),
     "moderation.queue": frozenset({M, AD}),
     "moderation.decide": frozenset({M, AD}),
     "admin.manage": frozenset({AD}),
@@ -69,17 +71,24 @@ def represented_associations(user: User | None, commune_id: int) -> list[Associa
         return []
     if Role.ASSOCIATION not in roles_of(user, commune_id):
         return []
-    stmt = (
+    return list(db.session.scalars(represented_associations_stmt(user.id, commune_id)))
+
+
+def represented_associations_stmt(user_id: int, commune_id: int):
+    """The select behind represented_associations (callers may add columns, e.g. a support flag).
+
+    Callers must also check that the person holds the association role in the commune.
+    """
+    return (
         select(Association)
         .join(AssociationRepresentative)
         .where(
-            AssociationRepresentative.user_id == user.id,
+            AssociationRepresentative.user_id == user_id,
             Association.commune_id == commune_id,
             Association.verified_at.is_not(None),
         )
-        .order_by(Association.name)
+        .order_by(Association.name, Association.id)
     )
-    return list(db.session.scalars(stmt))
 
 
 def can_act_for(user: User | None, association: Association | None) -> bool:

@@ -3,8 +3,10 @@ sign-in that answers the same for unknown accounts, and server-side sessions."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -12,23 +14,31 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from database import write_intent
 from extensions import db
 from models import STAFF_ROLES, Commune, Membership, Role, User, UserSession
 from models._base import utcnow
+from services import text
 from services.errors import Conflict, ServiceError
 
 MIN_PASSWORD = 12
 MIN_STAFF_PASSWORD = 15
 MAX_PASSWORD = 128
+MAX_DISPLAY_NAME = 80
+MAX_IDENTIFIER = 254
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the account does not exist, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("tasharuk-dummy-password-for-timing")
-_PHONE_MA = re.compile(r"^(?:\+212|00212|0)([5-8]\d{8})$")
-_PHONE_INTL = re.compile(r"^(?:\+|00)([1-9]\d{7,14})$")
+_DUMMY_PASSWORD = "tasharuk-dummy-password-for-timing"  # nosec B105 - no account has it: it only times unknown ones
+_dummy: dict[str, str] = {}
+_PHONE_MA = re.compile(r"^(?:\+212|00212|0)([5-8][0-9]{8})$")
+_PHONE_INTL = re.compile(r"^(?:\+|00)([1-9][0-9]{7,14})$")
+# People type phone numbers with Arabic-Indic (٠١٢…) or Eastern Arabic-Indic (۰۱۲…) digits too.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +50,7 @@ def common_passwords() -> frozenset[str]:
 
 
 def normalize_phone(raw: str) -> str | None:
-    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    digits = re.sub(r"[\s.\-()]", "", (raw or "").translate(_DIGITS))
     if m := _PHONE_MA.match(digits):
         return "+212" + m.group(1)
     if m := _PHONE_INTL.match(digits):
@@ -51,6 +61,8 @@ def normalize_phone(raw: str) -> str | None:
 def parse_identifier(raw: str) -> tuple[str, str]:
     """Return ("email", value) or ("phone", value), or raise ServiceError."""
     raw = (raw or "").strip()
+    if len(raw) > MAX_IDENTIFIER:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=MAX_IDENTIFIER), field="identifier")
     if "@" in raw:
         try:
             info = validate_email(raw, check_deliverability=False)
@@ -61,6 +73,41 @@ def parse_identifier(raw: str) -> tuple[str, str]:
     if phone is None:
         raise ServiceError(_l("Enter a valid e-mail address or phone number."), field="identifier")
     return "phone", phone
+
+
+def login_key(raw: str) -> tuple[str, str]:
+    """The (column, value) a sign-in looks up. Lenient: never raises, never says why.
+
+    An e-mail the strict check refuses (e.g. a reserved domain) is still looked up
+    lower-cased, so every identifier costs the same password check.
+    """
+    raw = unicodedata.normalize("NFC", (raw or "").strip())[: MAX_IDENTIFIER + 1]
+    try:
+        return parse_identifier(raw)
+    except ServiceError:
+        if "@" in raw:
+            return "email", raw.lower()
+        return "phone", ""
+
+
+def identifier_key(raw: str) -> str:
+    """One key per account for rate limits: the normalised identifier (or the raw text, folded)."""
+    kind, value = login_key(raw)
+    return f"{kind}:{value}" if value else "raw:" + (raw or "").strip().lower()[:MAX_IDENTIFIER]
+
+
+def context_words(display_name: str, identifier: str, commune: Commune | None = None) -> tuple[str, ...]:
+    """Words a password must not contain: the person's name and identifier, the platform, the commune."""
+    words = [display_name or "", identifier or "", (identifier or "").lstrip("+")]
+    words += (display_name or "").split()
+    if (identifier or "").startswith("+212"):
+        words.append("0" + identifier[4:])  # the national form people actually type
+    words += ["tasharuk", "تشارك", "tetouan", "tetuan", "تطوان"]
+    if commune is not None:
+        for name in (commune.name_fr, commune.name_ar, commune.name_zgh):
+            words += [name or "", *(name or "").split()]
+        words.append(commune.slug)
+    return tuple(words)
 
 
 def password_problem(password: str, *, staff: bool = False, context: tuple[str, ...] = ()) -> object | None:
@@ -84,12 +131,47 @@ def password_problem(password: str, *, staff: bool = False, context: tuple[str, 
     return None
 
 
+def _prepare(password: str) -> str:
+    # The same password typed on different keyboards must give the same hash.
+    return unicodedata.normalize("NFC", password)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher.hash(_prepare(password))
 
 
-def _context_words(display_name: str, identifier: str) -> tuple[str, ...]:
-    return (display_name, identifier, identifier.lstrip("+"), "tasharuk", "tetouan", "tetuan", "تطوان")
+def _dummy_hash() -> str:
+    """A hash made with the current parameters, so checking it costs what a real check costs."""
+    current = _dummy.get("hash")
+    if current is None or _hasher.check_needs_rehash(current):
+        current = _dummy["hash"] = _hasher.hash(_DUMMY_PASSWORD)
+    return current
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, _prepare(password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _display_name(raw: str) -> str:
+    name = text.clean(raw)
+    if not name:
+        raise ServiceError(_l("Enter your name."), field="display_name")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=MAX_DISPLAY_NAME), field="display_name")
+    if text.problem_with(name):
+        # The form names the exact problem first (labels.TEXT_PROBLEMS); this is the backstop.
+        raise ServiceError(
+            _l("Write plain text: HTML tags, scripts and invisible control characters are not allowed."),
+            field="display_name",
+        )
+    return name
+
+
+def _duplicate() -> Conflict:
+    return Conflict(_l("An account already uses this e-mail or phone number."), field="identifier")
 
 
 def register(
@@ -98,23 +180,28 @@ def register(
     """Create an account holding the resident role in `commune`."""
     if not consent:
         raise ServiceError(_l("You must accept the processing of your data to register."), field="consent")
+    name = _display_name(display_name)
     kind, value = parse_identifier(identifier)
-    problem = password_problem(password, context=_context_words(display_name, value))
+    problem = password_problem(password, context=context_words(name, value, commune))
     if problem:
         raise ServiceError(problem, field="password")
     column = User.email if kind == "email" else User.phone
     if db.session.scalar(select(User.id).where(column == value)) is not None:
         # Said at registration only: a sign-in never reveals whether an account exists.
-        raise Conflict(_l("An account already uses this e-mail or phone number."), field="identifier")
+        raise _duplicate()
     user = User(
-        display_name=display_name.strip(),
+        display_name=name,
         password_hash=hash_password(password),
         locale=locale,
         consented_at=utcnow(),
         **{kind: value},
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two registrations racing for one identifier
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise _duplicate() from exc
     db.session.add(Membership(user_id=user.id, commune_id=commune.id, role=Role.RESIDENT))
     db.session.flush()
     return user
@@ -122,21 +209,18 @@ def register(
 
 def authenticate(identifier: str, password: str) -> User | None:
     """Return the user if the credentials are right; same work whether or not the account exists."""
-    try:
-        kind, value = parse_identifier(identifier)
-    except ServiceError:
-        kind, value = "email", ""
+    kind, value = login_key(identifier)
     column = User.email if kind == "email" else User.phone
     user = db.session.scalar(select(User).where(column == value)) if value else None
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
-        _hasher.verify(stored, password)
+        _hasher.verify(stored, _prepare(password))
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.is_active:
         return None
     if _hasher.check_needs_rehash(stored):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.flush()
     return user
@@ -146,10 +230,39 @@ def is_staff(user: User) -> bool:
     return any(m.role in STAFF_ROLES for m in user.memberships)
 
 
-def join_commune(user: User, commune: Commune) -> None:
+def change_password(user: User, *, current: str, new: str, except_token: str | None) -> None:
+    """Replace the password (policy for the person's highest role) and end their other sessions."""
+    if not verify_password(user, current):
+        raise ServiceError(_l("Your current password is not right."), field="current_password")
+    problem = password_problem(new, staff=is_staff(user), context=context_words(user.display_name, user.identifier))
+    if problem:
+        raise ServiceError(problem, field="new_password")
+    if verify_password(user, new):
+        raise ServiceError(_l("Choose a password different from the current one."), field="new_password")
+    user.password_hash = hash_password(new)
+    db.session.flush()
+    close_all_sessions(user.id, except_token=except_token)
+
+
+def join_commune(user: User, commune: Commune, *, consent: bool = True) -> None:
+    """Take the resident role in another commune (a new data controller: consent again)."""
+    if not consent:
+        raise ServiceError(_l("You must accept the processing of your data to join."), field="consent")
     if Role.RESIDENT not in user.roles_in(commune.id):
         db.session.add(Membership(user_id=user.id, commune_id=commune.id, role=Role.RESIDENT))
         db.session.flush()
+        db.session.refresh(user, ["memberships"])
+
+
+def roles_by_commune(user: User) -> list[tuple[Commune, list[str]]]:
+    """The person's roles, grouped by commune (communes by slug, roles in Role order)."""
+    order = list(Role)
+    ids = {m.commune_id for m in user.memberships}
+    communes = db.session.scalars(select(Commune).where(Commune.id.in_(ids)).order_by(Commune.slug)) if ids else []
+    return [
+        (c, sorted((m.role for m in user.memberships if m.commune_id == c.id), key=order.index))
+        for c in communes
+    ]
 
 
 # --- server-side sessions -------------------------------------------------------------------
@@ -161,7 +274,8 @@ def _digest(token: str) -> str:
 def open_session(user: User) -> str:
     """Start a session; return the random token for the cookie (256 bits)."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=_digest(token)))
+    now = utcnow()
+    db.session.add(UserSession(user_id=user.id, token_hash=_digest(token), created_at=now, last_seen_at=now))
     db.session.flush()
     return token
 
@@ -185,10 +299,24 @@ def check_session(
     if now - record.created_at > absolute or now - record.last_seen_at > idle:
         return None
     if now - record.last_seen_at > touch_every:
-        db.session.execute(
-            update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
-        )
+        _touch(record.id, now)
     return record
+
+
+def _touch(session_id: int, now: datetime) -> None:
+    """Record activity. A read request (GET) never commits, so it writes in its own short
+    transaction; otherwise browsing without posting would end the session after 30 minutes."""
+    stmt = update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+    engine = db.engine
+    read_request = has_request_context() and not write_intent.get()
+    if not read_request or engine.url.database in (None, "", ":memory:"):
+        db.session.execute(stmt)  # committed with the request's own write
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(stmt)
+    except OperationalError:  # a busy database must not break the page; the next request retries
+        logging.getLogger(__name__).warning("could not record session activity", exc_info=True)
 
 
 def close_session(token: str | None) -> None:

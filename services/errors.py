@@ -8,7 +8,7 @@ class ServiceError(Exception):
     status = 400
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)  # kept lazy: rendered in the reader's language
         self.message = message
         self.field = field
 

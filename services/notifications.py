@@ -19,6 +19,12 @@ KINDS = (
     "comment_reply",
     "association_verified",
     "association_rejected",
+    # moderation, admin and associations area
+    "idea_auto_hidden",  # hidden pending review after reports from several people
+    "comment_auto_hidden",
+    "role_granted",
+    "role_revoked",
+    "association_representative_added",
 )
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Association, AssociationSupport, Idea, Plan, Support, User
+from models import Association, AssociationSupport, Idea, Plan, Role, Support, User
 from services import access, phases
 from services.errors import Conflict, NotAllowed, NotFound
 
@@ -48,17 +48,63 @@ def used_supports(user_id: int, plan_id: int) -> int:
     ) or 0
 
 
-def state(user: User | None, idea: Idea) -> SupportState:
-    plan = db.session.get(Plan, idea.plan_id)
+def state_columns(user_id: int):
+    """Two correlated columns to add to a select of Idea: the person's supports used in the
+    idea's plan, and whether they support this idea (so a page needs no extra statement)."""
+    used = (
+        select(func.count(Support.id))
+        .where(Support.user_id == user_id, Support.plan_id == Idea.plan_id)
+        .scalar_subquery()
+        .label("support_used")
+    )
+    supported = (
+        select(Support.id).where(Support.user_id == user_id, Support.idea_id == Idea.id).exists().label("supported")
+    )
+    return used, supported
+
+
+def state(
+    user: User | None, idea: Idea, plan: Plan | None = None, known: tuple[int, bool] | None = None
+) -> SupportState:
+    """The button's state. `known` = (used, supported) when already read with state_columns;
+    otherwise one statement for a signed-in person (their supports in the plan)."""
+    plan = plan if plan is not None else db.session.get(Plan, idea.plan_id)
     supported = False
     used = 0
     if user is not None and getattr(user, "is_authenticated", False):
-        supported = db.session.scalar(
-            select(Support.id).where(Support.user_id == user.id, Support.idea_id == idea.id)
-        ) is not None
-        if plan.support_limit is not None:
-            used = used_supports(user.id, plan.id)
+        if known is None:
+            row = db.session.execute(
+                select(
+                    func.count(Support.id),
+                    func.coalesce(func.max(case((Support.idea_id == idea.id, 1), else_=0)), 0),
+                ).where(Support.user_id == user.id, Support.plan_id == plan.id)
+            ).one()
+            known = (row[0], row[1])
+        used, supported = int(known[0] or 0), bool(known[1])
     return SupportState(supported, idea.support_count, idea.association_support_count, used, plan.support_limit)
+
+
+@dataclass(frozen=True)
+class AssociationState:
+    association: Association
+    supported: bool
+
+
+def association_states(user: User | None, idea: Idea) -> list[AssociationState]:
+    """The associations this person represents and whether each supports the idea (one statement)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if Role.ASSOCIATION not in access.roles_of(user, idea.commune_id):
+        return []
+    stmt = (
+        access.represented_associations_stmt(user.id, idea.commune_id)
+        .outerjoin(
+            AssociationSupport,
+            and_(AssociationSupport.association_id == Association.id, AssociationSupport.idea_id == idea.id),
+        )
+        .add_columns(AssociationSupport.id)
+    )
+    return [AssociationState(a, support_id is not None) for a, support_id in db.session.execute(stmt)]
 
 
 def support(user: User, idea_id: int) -> Idea:

@@ -41,10 +41,11 @@ def clean(text: str | None) -> str:
 
 def normalize(text: str) -> str:
     """Fold text for search: lower case, no accents, Arabic variants unified."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    # Compatibility forms first (㎩ → Pa), then case: so folding is idempotent.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     text = "".join(ch for ch in text if not (unicodedata.combining(ch) and not "\u0600" <= ch <= "\u06ff"))
     text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLD)
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).casefold()
     return " ".join(_WORD.findall(text))
 
 

@@ -12,6 +12,7 @@ import tempfile
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -62,6 +63,27 @@ def app(_app):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+class _OwnContextClient(FlaskClient):
+    """Runs every request in its own app context, as in production.
+
+    With `client`, requests reuse the test's app context, so they share `g`
+    (where Flask-Login caches current_user) and one db.session: a revoked or
+    expired session would keep working within a test. The test's own session is
+    committed first: its open transaction would hold SQLite's lock against the request,
+    and afterwards the test reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture()
+def isolated_client(app):
+    return _OwnContextClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture()

@@ -1,0 +1,146 @@
+"""Comments on ideas: posting with a stance, threads three levels deep, counters kept on Idea.
+
+A reply to a comment at the deepest level (depth 2) is attached beside it, under
+the same parent, so it stays at depth 2; the person replied to is still told.
+Hidden comments keep their place in the thread (a placeholder, without the text).
+A thread is read in one statement.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from extensions import db
+from models import Association, Comment, Idea, Plan, Stance, User
+from models._base import utcnow
+from services import access, notifications, phases
+from services.errors import NotAllowed, NotFound, ServiceError
+from services.ideas import TEXT_PROBLEMS
+from services.text import clean, problem_with
+
+BODY_MAX = 3000
+MAX_DEPTH = 2
+STANCES = tuple(s.value for s in Stance)
+_COUNTER = {
+    Stance.FOR: Idea.comments_for,
+    Stance.NEUTRAL: Idea.comments_neutral,
+    Stance.AGAINST: Idea.comments_against,
+}
+
+
+@dataclass
+class Node:
+    comment: Comment
+    children: list["Node"] = field(default_factory=list)
+
+
+def _public_idea(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or not idea.is_public:
+        raise NotFound(_l("This idea does not exist or is no longer public."))
+    return idea
+
+
+def _body(body: str | None) -> str:
+    body = clean(body)
+    if not body:
+        raise ServiceError(_l("Write your comment."), field="body")
+    if len(body) > BODY_MAX:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=BODY_MAX), field="body")
+    problem = problem_with(body)
+    if problem:
+        raise ServiceError(TEXT_PROBLEMS[problem], field="body")
+    return body
+
+
+def post(
+    user: User,
+    idea_id: int,
+    *,
+    body: str,
+    stance: str,
+    parent_id: int | None = None,
+    association_id: int | None = None,
+) -> Comment:
+    """Publish a comment (or a reply) and move the idea's counters in the same transaction."""
+    idea = _public_idea(idea_id)
+    if not access.can(user, "comment.post", idea.commune_id):
+        raise NotAllowed(_l("Only residents and associations of this commune can comment."))
+    phases.require_open(db.session.get(Plan, idea.plan_id), "comment")
+    text = _body(body)
+    if stance not in STANCES:
+        raise ServiceError(_l("Say whether you are for, neutral or against."), field="stance")
+
+    parent = None
+    depth = 0
+    replied_to = None
+    if parent_id is not None:
+        replied_to = db.session.get(Comment, parent_id)
+        if replied_to is None or replied_to.idea_id != idea.id or replied_to.hidden:
+            raise NotFound(_l("The comment you are replying to does not exist or was hidden."))
+        parent = replied_to
+        if replied_to.depth >= MAX_DEPTH:
+            # Deepest level: attach beside it, under its own parent.
+            parent = db.session.get(Comment, replied_to.parent_id)
+        depth = parent.depth + 1
+
+    if association_id is not None:
+        association = db.session.get(Association, association_id)
+        if association is None or association.commune_id != idea.commune_id or not access.can_act_for(user, association):
+            raise NotAllowed(_l("You do not represent this association."), field="association_id")
+
+    comment = Comment(
+        idea_id=idea.id,
+        parent_id=parent.id if parent else None,
+        depth=depth,
+        author_id=user.id,
+        association_id=association_id,
+        stance=stance,
+        body=text,
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    counter = _COUNTER[Stance(stance)]
+    db.session.execute(
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values({Idea.comment_count: Idea.comment_count + 1, counter: counter + 1})
+    )
+    if replied_to is not None and replied_to.author_id not in (None, user.id):
+        notifications.notify(
+            replied_to.author_id, "comment_reply", commune_id=idea.commune_id,
+            idea_id=idea.id, comment_id=comment.id, idea_title=idea.title,
+        )
+    db.session.refresh(idea)
+    return comment
+
+
+def thread(idea_id: int) -> list[Node]:
+    """Every comment of an idea as a tree (oldest first), in one statement."""
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.idea_id == idea_id)
+        .options(joinedload(Comment.author).lazyload(User.memberships), joinedload(Comment.association))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    nodes = {c.id: Node(c) for c in comments}
+    roots: list[Node] = []
+    for c in comments:
+        parent = nodes.get(c.parent_id) if c.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(nodes[c.id])
+    return roots
+
+
+def find_in(roots: list[Node], comment_id: int) -> Comment | None:
+    """A comment of an already loaded thread (no query)."""
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.comment.id == comment_id:
+            return node.comment
+        stack.extend(node.children)
+    return None

@@ -1,0 +1,221 @@
+"""Supports under real concurrency (SECURITY.md §3): threads released together by a barrier,
+each with its own app context, session and connection, against the file database
+(SQLite in WAL mode here, PostgreSQL with TEST_DATABASE_URL).
+
+Nothing here relies on SQLite's single writer: the service locks the person's row
+(SELECT … FOR UPDATE) and the UNIQUE(user, idea) constraint refuses duplicates.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models import Comment, Idea, Membership, Support, User
+from models._base import utcnow
+from services import comments as comment_service
+from services import supports
+from services.errors import ServiceError
+from services.text import normalize
+
+WORKERS = 16
+
+
+def run_together(app, jobs) -> list[str]:
+    """Run each job (a function taking no argument, using db.session) in its own thread and
+    app context, all released at once. Returns "ok" or the error's class name per job."""
+    db.session.commit()  # the test's own session holds no transaction or lock meanwhile
+    db.session.close()
+    barrier = threading.Barrier(len(jobs))
+    results: list[str | None] = [None] * len(jobs)
+
+    def worker(index, job):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)  # no database access before this point (no lock held)
+                job()
+                db.session.commit()
+                results[index] = "ok"
+            except ServiceError as exc:
+                db.session.rollback()
+                results[index] = type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - reported, and fails the test below
+                db.session.rollback()
+                results[index] = f"unexpected {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker is stuck"
+    unexpected = [r for r in results if r is None or r.startswith("unexpected")]
+    assert unexpected == [], unexpected
+    return results
+
+
+def residents(commune, n, prefix="p"):
+    """People with the resident role (no password hashing: they never sign in here)."""
+    people = [User(display_name=f"{prefix}{i}", email=f"{prefix}{i}@race.test", password_hash="x") for i in range(n)]
+    db.session.add_all(people)
+    db.session.flush()
+    db.session.add_all(Membership(user_id=p.id, commune_id=commune.id, role="resident") for p in people)
+    db.session.commit()
+    return [p.id for p in people]
+
+
+def ideas(commune, plan, n, prefix="idea"):
+    author = User(display_name="author", email=f"author-{prefix}@race.test", password_hash="x")
+    db.session.add(author)
+    db.session.flush()
+    axis_id, hood_id = commune.axes[0].id, commune.neighbourhoods[0].id
+    made = [
+        Idea(commune_id=commune.id, plan_id=plan.id, author_id=author.id, title=f"{prefix} {i}", description="d",
+             axis_id=axis_id, neighbourhood_id=hood_id, status="submitted", submitted_at=utcnow(),
+             search_text=normalize(f"{prefix} {i}"))
+        for i in range(n)
+    ]
+    db.session.add_all(made)
+    db.session.commit()
+    return [i.id for i in made]
+
+
+def support_job(user_id, idea_id):
+    def job():
+        supports.support(db.session.get(User, user_id), idea_id)
+    return job
+
+
+def support_rows(**where) -> int:
+    stmt = select(func.count()).select_from(Support)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Support, name) == value)
+    return db.session.scalar(stmt)
+
+
+def support_count(idea_id) -> int:
+    return db.session.scalar(select(Idea.support_count).where(Idea.id == idea_id))
+
+
+@pytest.fixture()
+def unlimited(plan):
+    plan.support_limit = None
+    db.session.commit()
+    return plan
+
+
+def test_the_database_is_a_real_shared_file(app):
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        assert url.database not in (None, "", ":memory:")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    else:
+        assert url.get_backend_name() == "postgresql"
+
+
+def test_same_person_same_idea_counts_once(app, commune, unlimited):
+    rounds = 20
+    (person,) = residents(commune, 1)
+    idea_ids = ideas(commune, unlimited, rounds)
+    for idea_id in idea_ids:
+        results = run_together(app, [support_job(person, idea_id) for _ in range(WORKERS)])
+        assert results.count("ok") == 1 and results.count("Conflict") == WORKERS - 1, results
+        assert support_rows(user_id=person, idea_id=idea_id) == 1
+        assert support_count(idea_id) == 1
+
+
+def test_the_per_plan_limit_is_never_exceeded(app, commune, plan):
+    limit, rounds = 3, 5
+    plan.support_limit = limit
+    db.session.commit()
+    idea_ids = ideas(commune, plan, WORKERS)
+    people = residents(commune, rounds)
+    for person in people:  # a new person each round, the same 16 ideas
+        results = run_together(app, [support_job(person, idea_id) for idea_id in idea_ids])
+        assert results.count("ok") == limit and results.count("Conflict") == WORKERS - limit, results
+        assert support_rows(user_id=person) == limit
+    # Every counter agrees with the rows: nothing counted that was refused.
+    assert sum(support_count(i) for i in idea_ids) == support_rows() == limit * rounds
+
+
+def test_many_people_one_idea_none_lost(app, commune, unlimited):
+    rounds = 10
+    people = residents(commune, WORKERS)
+    idea_ids = ideas(commune, unlimited, rounds)
+    for idea_id in idea_ids:
+        results = run_together(app, [support_job(person, idea_id) for person in people])
+        assert results == ["ok"] * WORKERS
+        assert support_rows(idea_id=idea_id) == WORKERS
+        assert support_count(idea_id) == WORKERS
+
+
+def test_concurrent_withdrawals_count_once(app, commune, unlimited):
+    (person,) = residents(commune, 1)
+    (idea_id,) = ideas(commune, unlimited, 1)
+    run_together(app, [support_job(person, idea_id)])
+
+    def withdraw():
+        supports.withdraw(db.session.get(User, person), idea_id)
+
+    results = run_together(app, [withdraw for _ in range(WORKERS)])
+    assert results.count("ok") == 1 and results.count("Conflict") == WORKERS - 1
+    assert support_rows() == 0 and support_count(idea_id) == 0
+
+
+def test_concurrent_comments_keep_the_counters(app, commune, plan):
+    people = residents(commune, WORKERS)
+    (idea_id,) = ideas(commune, plan, 1)
+    stances = ["for", "neutral", "against", "for"]
+
+    def comment_job(i, person):
+        def job():
+            comment_service.post(db.session.get(User, person), idea_id, body=f"avis {i}", stance=stances[i % 4])
+        return job
+
+    results = run_together(app, [comment_job(i, p) for i, p in enumerate(people)])
+    assert results == ["ok"] * WORKERS
+    idea = db.session.get(Idea, idea_id)
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.idea_id == idea_id)) == WORKERS
+    assert (idea.comment_count, idea.comments_for, idea.comments_neutral, idea.comments_against) == (16, 8, 4, 4)
+
+
+def test_a_post_after_a_get_still_begins_immediate(app, isolated_client, commune, unlimited):
+    """Requests reuse threads: a POST must not inherit the deferred transactions of the GET before it
+    (a deferred read-then-write fails at once in WAL when another writer got in first)."""
+    from sqlalchemy import event
+
+    from tests.conftest import login, make_user
+
+    person = make_user(commune)
+    (idea_id,) = ideas(commune, unlimited, 1)
+    login(isolated_client, person)
+    token = _token(isolated_client)  # a GET: leaves the thread's last transaction deferred
+    begins: list[str] = []
+
+    def listener(conn, cursor, statement, *args):  # noqa: ARG001
+        if statement.upper().startswith("BEGIN"):
+            begins.append(statement.upper())
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = isolated_client.post(f"/tetouan/ideas/{idea_id}/support",
+                                        data={"csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 303
+    assert support_rows(idea_id=idea_id) == 1
+    if db.engine.dialect.name == "sqlite":
+        assert begins and all(b == "BEGIN IMMEDIATE" for b in begins), begins
+    else:  # PostgreSQL: the driver begins transactions itself; the row lock does the work
+        assert begins == []
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/tetouan/ideas")
