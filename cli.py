@@ -78,7 +78,54 @@ def prioritize_rank(criteria_path: str, scores_path: str, projects_path: str | N
     click.echo(report.as_json(ranking, stability) if as_json else report.as_text(ranking, stability))
 
 
+# --- participatory-budgeting rules on Pabulib files (the maths: prioritization/rules.py) ----------
+pb = AppGroup("pb", help="Participatory-budgeting rules on Pabulib (.pb) files.")
+
+
+@pb.command("outcome")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rule", type=click.Choice(["greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1",
+                                           "mes-add1-comparison"]),
+              help="The rule (default: the file's own META `rule`).")
+@click.option("--lenient-limits", is_flag=True,
+              help="Count ballots outside the META limits instead of refusing the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print {rule, selected, total_cost} as JSON.")
+def pb_outcome(path: str, rule: str | None, lenient_limits: bool, as_json: bool) -> None:
+    """Compute the outcome of a participatory-budgeting rule on a Pabulib file.
+
+    A malformed file exits 2 with "FILE line N: message" on stderr; a rule that cannot be applied
+    to the file (or a file whose own rule is not one of ours, without --rule) exits 2 too."""
+    import json
+
+    from prioritization import pabulib, rules
+
+    try:
+        instance = pabulib.parse(path, strict_limits=not lenient_limits)
+    except pabulib.PabulibError as err:
+        click.echo(f"{path} line {err.line}: {err.message}", err=True)
+        raise SystemExit(2) from None
+    except (OSError, UnicodeDecodeError) as err:
+        click.echo(f"{path}: cannot read the file ({err})", err=True)
+        raise SystemExit(2) from None
+    if instance.limit_violations:
+        first = instance.limit_violations[0]
+        click.echo(f"{path}: {len(instance.limit_violations)} ballot(s) outside the META limits, counted anyway "
+                   f"(first: line {first.line}: {first.message})", err=True)
+    try:
+        result = rules.outcome(instance, rule)
+    except rules.RuleError as err:
+        click.echo(f"{path}: {err}", err=True)
+        raise SystemExit(2) from None
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"rule: {result.rule}")
+    click.echo(f"selected ({len(result.selected)}, in selection order): {', '.join(result.selected)}")
+    click.echo(f"total cost: {result.total_cost} of {instance.meta['budget']}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(audit)
     app.cli.add_command(prioritize)
+    app.cli.add_command(pb)

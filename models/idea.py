@@ -39,6 +39,8 @@ class Idea(db.Model):
         Index("ix_idea_list_support", "plan_id", "hidden", "support_count", "id"),
         Index("ix_idea_list_newest", "plan_id", "hidden", "submitted_at", "id"),
         Index("ix_idea_list_comments", "plan_id", "hidden", "comment_count", "id"),
+        # Lets a list's total (and its axis/neighbourhood filters) be counted from the index alone.
+        Index("ix_idea_public", "plan_id", "hidden", "status", "axis_id", "neighbourhood_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

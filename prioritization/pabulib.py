@@ -156,6 +156,7 @@ def parse(source: str | os.PathLike, *, strict_limits: bool = True) -> Instance:
         raise PabulibError("the META header must be `key;value`", rows.line)
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
+    meta_end = rows.line
     for row in rows.data():
         if len(row) != 2:
             raise PabulibError(f"a META row has 2 fields (key;value), this one has {len(row)}", rows.line)
@@ -163,8 +164,7 @@ def parse(source: str | os.PathLike, *, strict_limits: bool = True) -> Instance:
         if key in meta:
             raise PabulibError(f"META key `{key}` appears twice", rows.line)
         meta[key] = value
-        meta_lines[key] = rows.line
-    meta_end = rows.line
+        meta_lines[key] = meta_end = rows.line
     for key in ("budget", "vote_type", "num_projects", "num_votes"):
         if key not in meta:
             raise PabulibError(f"META has no `{key}`", meta_end)

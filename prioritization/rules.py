@@ -2,39 +2,35 @@
 
 `outcome(instance, rule)` returns an `Outcome(rule, selected, total_cost, details)`; `selected`
 lists project ids in selection order. docs/pb-rules.md states every rule and tie-break in plain
-language; this module is the exact version. No Flask, no database, standard library only.
+language; this module and prioritization/rules_mes.py are the exact version. No Flask, no
+database; numpy for the large Equal Shares runs.
 
 Scores. `votes(c)` = number of ballots that name c. `score(c)` = votes for approval and
-choose-1, total points for cumulative and scoring, Borda score for ordinal ballots, defined as
+choose-1, total points for cumulative and scoring, the Borda score for ordinal ballots as
 pabutools defines it: a ballot of length L gives L - 1 - position (0-based) to each project it
 ranks (its last project gets 0, an unranked project 0).
 
 Greedy rules go down the projects by score (ties: more votes, then lower cost, then id) and
-select what fits (`greedy`), stop at the first that does not fit (`greedy-no-skip`), or do the
-same as `greedy` among the projects whose score reaches META `min_project_score_threshold`
-(`greedy-threshold`).
+select what fits (`greedy`), stop at the first that does not fit (`greedy-no-skip`), or do as
+`greedy` among the projects whose score reaches META `min_project_score_threshold`
+(`greedy-threshold`). Ids compare as integers when all are integers, else as strings.
 
-Equal Shares (`mes`): each voter gets an endowment (budget / number of voters); a project c is
-affordable if its supporters hold at least cost(c); its price factor rho(c) is the least rho such
-that the supporters, each paying min(own budget, rho * u_i(c)), cover the cost. Each round
-selects the affordable project with the least rho (ties: lower cost, then more votes, then id)
-and charges its supporters. Utilities u_i(c): approval/choose-1 use cost utilities
-(u_i(c) = cost(c) for an approver: the Pabulib/equalshares.net definition), cumulative and
-scoring use the points (negative points are refused), ordinal ballots are refused.
-Projects with cost 0 or no supporter are never selected by Equal Shares (as on equalshares.net).
+Equal Shares (`mes`): each voter gets the endowment budget / n; a project c is affordable if its
+supporters hold at least cost(c); its price factor rho(c) is the least rho such that the
+supporters, each paying min(own budget, rho * u_i(c)), cover the cost. Each round selects the
+affordable project with the least rho (ties: lower cost, then more votes, then id) and charges its
+supporters. Utilities u_i(c): approval/choose-1 use cost utilities (u_i(c) = cost(c) for an
+approver), cumulative and scoring the points (negative points are refused); ordinal ballots are
+refused. Projects with cost 0 or no supporter are never selected by Equal Shares.
 
-`mes-add1` raises the endowment one currency unit at a time from budget/n (budget/n,
-budget/n + 1, ...), as pabutools' `voter_budget_increment=1` does, stopping at the first
-outcome that is exhaustive (no unselected supported project fits in the remaining budget) or
-returning the last outcome within the budget. It computes the same result as that
-unit-by-unit loop, but jumps: every run also returns the largest interval of endowments over
-which every comparison it made keeps its sign (all quantities are affine in the endowment),
-so the outcome is provably the same for every unit step inside it.
+`mes-add1`: endowments budget/n, budget/n + 1, budget/n + 2, ... (one currency unit more per
+voter each time); the result is the last outcome whose cost stays within the budget (the loop
+stops at the first one that overspends). If everything supported fits, the outcome that no longer
+changes. Same result as that unit-by-unit loop, with jumps where a run proves its outcome constant
+over an interval of endowments (rules_mes.TrackedEngine).
 
-`mes-add1-comparison` then compares with `greedy`: a voter prefers the outcome that gives them
-more utility (the same utilities as above); greedy wins only if strictly more voters prefer it.
-
-All arithmetic that decides an outcome is exact (integers and fractions.Fraction).
+`mes-add1-comparison`: then compare with `greedy`: a voter prefers the outcome that gives her more
+utility (the same utilities); greedy wins only if strictly more voters prefer it.
 """
 from __future__ import annotations
 
@@ -298,8 +294,8 @@ class Profile:
 
 class _EngineChooser:
     """Runs MES for the Add1 loop with whichever engine is cheaper per unit step, measured as it
-    goes: the tracked engine costs (time per run) / (steps jumped per run), the numpy engine
-    (time per run). While the numpy engine is ahead, the tracked one is re-tried after 16, 32, 64...
+    goes: the tracked engine costs (its total time) / (unit steps its runs let the loop jump), the
+    numpy engine (time per run). While the numpy engine is ahead, the tracked one is re-tried after 16, 32, 64...
     runs, in case its intervals have grown."""
 
     def __init__(self, args, mode: str):
@@ -312,7 +308,7 @@ class _EngineChooser:
         self.runs = self.tracked_runs = 0
         self.time = {"tracked": 0.0, "fast": 0.0}
         self.count = {"tracked": 0, "fast": 0}
-        self.recent_jumps: list[int] = []
+        self.tracked_steps = 0
         self.last = None
         self.since_probe = 0
         self.probe_every = 16
@@ -327,7 +323,7 @@ class _EngineChooser:
 
     def jumped(self, steps: int) -> None:
         if self.last == "tracked":
-            self.recent_jumps = (self.recent_jumps + [steps])[-5:]
+            self.tracked_steps += steps
 
     def _pick(self) -> str:
         if self.tracked is None:
@@ -336,8 +332,7 @@ class _EngineChooser:
             return "tracked"
         if not self.count["fast"]:
             return "fast"
-        per_step_tracked = (self.time["tracked"] / self.count["tracked"]) / (
-            sum(self.recent_jumps) / len(self.recent_jumps) if self.recent_jumps else 1)
+        per_step_tracked = self.time["tracked"] / max(self.tracked_steps, self.count["tracked"])
         per_step_fast = self.time["fast"] / self.count["fast"]
         if per_step_tracked <= per_step_fast:
             return "tracked"

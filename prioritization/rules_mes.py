@@ -168,6 +168,7 @@ class _Run:
         # float state: R_i ~ E - sum rho_s u_i(s) (not clipped at 0), within eps of the exact value
         self.R = np.full(engine.n, float(endowment))
         self.M = float(endowment) * (1 + 1e-12) + 1e-300   # bound on every magnitude in R's history
+        # member[t, i] = 1 if voter i supports the t-th selected project
         self.member = np.zeros((len(engine.candidates) + 1, engine.n), dtype=np.uint8) if engine.uniform else None
         self.fallbacks = 0
 
@@ -284,18 +285,37 @@ class _Run:
             return _UNAFFORDABLE
         if total - err < C:
             return _AMBIGUOUS
-        if g.uniform:
-            b.sort()
-            low = _level_uniform(b + e, C, g.divisors[c])
-            high = _level_uniform(np.maximum(b - e, 0.0), C, g.divisors[c])
-        else:
-            u = g.util_f[c]
-            low = _level_general(b + e, u, C, g.utotal[c])
-            high = _level_general(np.maximum(b - e, 0.0), u, C, g.utotal[c])
-        if low is None or high is None:
+        u = None if g.uniform else g.util_f[c]
+        center = (_level_uniform(b, C, g.divisors[c]) if u is None
+                  else _level_general(b, u, C, g.utotal[c]))
+        if center is None:
             return _AMBIGUOUS
-        slack = (m + 4) * _UNIT * (C + total + m * e) / min(low[1], high[1])
-        return low[0] - slack, high[0] + slack
+        rho, rich_u = center
+        # Candidate bounds around the float level, each then *verified* against the exact budgets'
+        # float envelope: F(x) = sum(min(b_i, x u_i)) is at least F computed with max(b - e, 0)
+        # and at most F computed with b + e. If F(hi) >= C then rho <= hi; if F(lo) < C, rho > lo.
+        # (Budgets e higher or lower move rho by about m * e / rich_u.)
+        margin = (m + 4) * _UNIT * (C + total + m * e) / rich_u + m * e / rich_u
+        uu = C if u is None else u
+        rel = (m + 2) * _UNIT
+        lo = rho - 2 * margin
+        if lo > 0 and float(np.minimum(b + e, lo * uu).sum()) * (1 + rel) >= C:
+            lo = None
+        low_b = np.maximum(b - e, 0.0)
+        hi = rho + 2 * margin
+        if float(np.minimum(low_b, hi * uu).sum()) * (1 - rel) < C:
+            hi = None
+        if lo is None:      # rare: compute the level with budgets + e
+            level = (_level_uniform(b + e, C, g.divisors[c]) if u is None
+                     else _level_general(b + e, u, C, g.utotal[c]))
+            lo = level[0] - (m + 4) * _UNIT * (C + total + m * e) / level[1]
+        if hi is None:      # rare: compute the level with budgets - e
+            level = (_level_uniform(low_b, C, g.divisors[c]) if u is None
+                     else _level_general(low_b, u, C, g.utotal[c]))
+            if level is None:
+                return _AMBIGUOUS
+            hi = level[0] + (m + 4) * _UNIT * (C + total + m * e) / level[1]
+        return max(lo, 0.0), hi
 
     # --- the rounds ---
 
@@ -319,7 +339,7 @@ class _Run:
             return br[0], br[1], None
 
         for c in g.candidates:
-            ev = evaluate(c)
+            ev = self.first_round(c) if g.uniform else evaluate(c)
             if ev is not None:
                 heap.append((ev[0], g.tie[c], c, ev[1], ev[2], rnd))
         heapq.heapify(heap)
@@ -359,6 +379,15 @@ class _Run:
         return EqualSharesRun(self.E, self.winners, self.rhos, sum(g.cost[c] for c in self.winners), g,
                               self.fallbacks)
 
+    def first_round(self, c: int):
+        """Before anything is bought every supporter holds E: with cost utilities either all can
+        pay cost / m (rho = 1 / m, exactly) or together they cannot pay at all."""
+        m = len(self.g.sup[c])
+        if self.E * m < self.g.cost[c]:
+            return None
+        rho = Fraction(1, m)
+        return _down(rho), _up(rho), rho
+
     def select(self, w: int, rho: Fraction) -> None:
         g = self.g
         # exact: bring rho to the common denominator
@@ -386,24 +415,60 @@ class _Run:
             self.M += r * g.maxu[w] * (1 + 1e-12)
 
 
-def _level_uniform(bs: np.ndarray, cost: int, divisors: np.ndarray):
-    """Water level for equal utilities: (rho, U at the level) or None. `bs` sorted ascending."""
+def _level_uniform(b: np.ndarray, cost: int, divisors: np.ndarray):
+    """Water level with equal utilities: the least payment p with sum(min(b_i, p)) >= cost, as
+    (rho = p / cost, total utility of those who pay p in full), or None.
+
+    Fixed-point iteration p <- (cost - sum of budgets below p) / (number at or above p), from
+    cost / m: it only grows, never passes the level, and stops when no new voter falls below p
+    (usually after 1 to 3 passes, no sort); after 12 passes, sort and scan."""
+    m = len(b)
+    p = cost / m
+    below = 0
+    for it in range(12):
+        poor = b < p
+        k = int(np.count_nonzero(poor))
+        if k == 0:
+            return p / cost, m * cost
+        if k == m:
+            return None
+        if it and k == below:           # p was computed from exactly this set of poor voters
+            return p / cost, (m - k) * cost
+        below = k
+        p = (cost - float(b.sum(where=poor))) / (m - k)
+    bs = np.sort(b)
     cs = np.cumsum(bs)
     if cs[-1] < cost:
         return None
     prev = np.empty_like(cs)
     prev[0] = 0.0
     prev[1:] = cs[:-1]
-    p = (cost - prev) / divisors
-    ok = p <= bs
-    k = int(ok.argmax())
-    if not ok[k]:
+    pay = (cost - prev) / divisors
+    ok = pay <= bs
+    j = int(ok.argmax())
+    if not ok[j]:
         return None
-    return p[k] / cost, divisors[k] * cost
+    return pay[j] / cost, divisors[j] * cost
 
 
 def _level_general(b: np.ndarray, u: np.ndarray, cost: int, utotal: int):
-    """Water level for per-voter utilities: (rho, U at the level) or None."""
+    """Water level for per-voter utilities: the least rho with sum(min(b_i, rho u_i)) >= cost, as
+    (rho, total utility of those who pay rho u_i in full), or None. Same iteration, then sort."""
+    rho = cost / utotal
+    below = 0
+    rich_u = float(utotal)
+    for it in range(12):
+        poor = b < rho * u
+        k = int(np.count_nonzero(poor))
+        if k == 0:
+            return rho, float(utotal)
+        if it and k == below:
+            return rho, rich_u
+        below = k
+        rich_u = float(utotal) - float(u.sum(where=poor))
+        if rich_u <= 0:
+            return None
+        rho = (cost - float(b.sum(where=poor))) / rich_u
     order = np.argsort(b / u, kind="stable")
     bs, us = b[order], u[order]
     cs = np.cumsum(bs)
@@ -414,12 +479,12 @@ def _level_general(b: np.ndarray, u: np.ndarray, cost: int, utotal: int):
     prev[1:] = cs[:-1]
     cu = np.cumsum(us)
     usuf = float(utotal) - (cu - us)
-    rho = (cost - prev) / usuf
-    ok = rho * us <= bs
-    k = int(ok.argmax())
-    if not ok[k]:
+    rhos = (cost - prev) / usuf
+    ok = rhos * us <= bs
+    j = int(ok.argmax())
+    if not ok[j]:
         return None
-    return rho[k], usuf[k]
+    return rhos[j], usuf[j]
 
 
 def _down(x: Fraction) -> float:
@@ -447,52 +512,54 @@ class TrackedEngine(_Engine):
         cost, supp, uniform = self.cost, self.supporters, self.uniform
         utils = self.utilities
         cls = [0] * self.n
-        budget = [e0]
-        slope = [Fraction(1)]
+        # Integers over common denominators: budget of class k = B[k] / D, its slope S[k] / DS.
+        D, DS = e0.denominator, 1
+        B, S = [e0.numerator], [1]
         bound = _Bound(e0)
 
         def rho_of(c):
             """(rho, d rho / dE) of project c, or None if its supporters cannot pay its cost."""
             if uniform:
                 u = cost[c]
-                entries = sorted(((budget[k], slope[k], u, n) for k, n in Counter(map(cls.__getitem__, supp[c])).items()),
+                entries = sorted(((B[k], S[k], u, n) for k, n in Counter(map(cls.__getitem__, supp[c])).items()),
                                  key=lambda e: e[0])
             else:
                 groups = Counter(zip(map(cls.__getitem__, supp[c]), utils[c]))
-                entries = sorted(((budget[k], slope[k], u, n) for (k, u), n in groups.items()),
-                                 key=lambda e: e[0] / e[2])
-            need = cost[c]
+                entries = sorted(((B[k], S[k], u, n) for (k, u), n in groups.items()),
+                                 key=lambda e: Fraction(e[0], e[2]))
+            need = cost[c] * D
             total = sum(b * n for b, _, _, n in entries)
-            total_slope = sum(s * n for _, s, _, n in entries)
-            if total < need:
-                bound.keep(need - total, -total_slope, strict=True)
+            total_slope = sum(s_ * n for _, s_, _, n in entries)
+            if total < need:     # unaffordable while need - total > 0
+                bound.keep_ratio(need - total, -total_slope, D, DS, strict=True)
                 return None
-            bound.keep(total - need, total_slope, strict=False)
-            denom = sum(u * n for _, _, u, n in entries)
-            paid = paid_slope = _ZERO
+            bound.keep_ratio(total - need, total_slope, D, DS, strict=False)
+            U = sum(u * n for _, _, u, n in entries)
+            paid = paid_slope = 0
             poor = 0
-            rho = None
             for b, s_, u, n in entries:
-                rho = (need - paid) / denom
-                if rho * u <= b:
+                # rho = (need - paid) / (U * D); she pays rho * u in full iff that is <= b / D
+                if (need - paid) * u <= b * U:
                     break
                 paid += b * n
                 paid_slope += s_ * n
-                denom -= u * n
+                U -= u * n
                 poor += 1
-            rho_slope = -paid_slope / denom
+            left = need - paid          # rho = left / (U * D), d rho / dE = -paid_slope / (U * DS)
             for j, (b, s_, u, n) in enumerate(entries):
-                if j < poor:       # pays all she has: stays so while rho * u - b > 0
-                    bound.keep(rho * u - b, rho_slope * u - s_, strict=True)
-                else:              # pays rho * u: stays so while b - rho * u >= 0
-                    bound.keep(b - rho * u, s_ - rho_slope * u, strict=False)
-            return rho, rho_slope
+                # f = b - rho u = (b U - left u) / (U D);  f' = (s U + paid_slope u) / (U DS)
+                value, slope_num = b * U - left * u, s_ * U + paid_slope * u
+                if j < poor:     # pays all she has: stays so while -f > 0
+                    bound.keep_ratio(-value, -slope_num, D, DS, strict=True)
+                else:            # pays rho * u: stays so while f >= 0
+                    bound.keep_ratio(value, slope_num, D, DS, strict=False)
+            return Fraction(left, U * D), Fraction(-paid_slope, U * DS), left, paid_slope, U
 
         heap = []
         for c in self.candidates:
             r = rho_of(c)
             if r is not None:
-                heap.append((r[0], self.tie[c], c, r[1], 0))
+                heap.append((r[0], self.tie[c], c, r, 0))
         heapq.heapify(heap)
         selected: list[int] = []
         rhos: list[Fraction] = []
@@ -503,30 +570,34 @@ class TrackedEngine(_Engine):
                 _, tie, c, _, _ = heapq.heappop(heap)
                 r = rho_of(c)
                 if r is not None:
-                    heapq.heappush(heap, (r[0], tie, c, r[1], rnd))
+                    heapq.heappush(heap, (r[0], tie, c, r, rnd))
             if not heap:
                 break
-            rho, tie, w, rho_slope, _ = heapq.heappop(heap)
-            for other_rho, other_tie, _, other_slope, _ in heap:
+            rho, tie, w, (_, rho_slope, left, paid_slope, U), _ = heapq.heappop(heap)
+            for other_rho, other_tie, _, other, _ in heap:
                 # the winner must stay first: strictly before a project that would win a tie
-                bound.keep(other_rho - rho, other_slope - rho_slope, strict=other_tie < tie)
+                bound.keep(other_rho - rho, other[1] - rho_slope, strict=other_tie < tie)
             selected.append(w)
             rhos.append(rho)
+            # charge the supporters: the new common denominators are U * D and U * DS
             if uniform:
                 pairs = [(k, cost[w]) for k in set(map(cls.__getitem__, supp[w]))]
             else:
                 pairs = list(set(zip(map(cls.__getitem__, supp[w]), utils[w])))
+            B = [b * U for b in B]
+            S = [s_ * U for s_ in S]
+            D *= U
+            DS *= U
             move = {}
             for k, u in pairs:
-                pay = rho * u
-                b = budget[k]
-                move[(k, u)] = len(budget)
-                if pay <= b:      # pays rho * u; what is left stays affine (it may be 0 right now)
-                    budget.append(b - pay)
-                    slope.append(slope[k] - rho_slope * u)
-                else:             # pays all she has (and stays so on the interval: strict comparison)
-                    budget.append(_ZERO)
-                    slope.append(_ZERO)
+                move[(k, u)] = len(B)
+                after = B[k] - left * u          # (b U - left u) over the new D
+                if after >= 0:   # pays rho * u; what is left stays affine (it may be 0 right now)
+                    B.append(after)
+                    S.append(S[k] + paid_slope * u)
+                else:            # pays all she has (and stays so on the interval: strict comparison)
+                    B.append(0)
+                    S.append(0)
             if uniform:
                 u = cost[w]
                 moved = {k: move[(k, u)] for k, _ in pairs}
@@ -552,17 +623,26 @@ class _Bound:
 
     def __init__(self, e0: Fraction):
         self.e0 = e0
-        self.hi: Fraction | None = None
+        self.hi_num: int | None = None      # the bound is E0 + hi_num / hi_den
+        self.hi_den = 1
         self.closed = True
 
-    def keep(self, value, slope, *, strict: bool) -> None:
+    def keep(self, value: Fraction, slope: Fraction, *, strict: bool) -> None:
+        value, slope = Fraction(value), Fraction(slope)
+        self.keep_ratio(value.numerator, slope.numerator, value.denominator, slope.denominator, strict=strict)
+
+    def keep_ratio(self, value: int, slope: int, den: int, slope_den: int, *, strict: bool) -> None:
+        """keep() for f = value / den and f' = slope / slope_den (positive denominators), in integers:
+        the root is E0 + (value * slope_den) / (-slope * den)."""
         if slope >= 0:
             return
-        root = self.e0 + value / -slope
-        if self.hi is None or root < self.hi:
-            self.hi, self.closed = root, not strict
-        elif root == self.hi and strict:
+        num, dnm = value * slope_den, -slope * den
+        if self.hi_num is None or num * self.hi_den < self.hi_num * dnm:
+            self.hi_num, self.hi_den, self.closed = num, dnm, not strict
+        elif strict and num * self.hi_den == self.hi_num * dnm:
             self.closed = False
 
     def result(self) -> tuple[Fraction | None, bool]:
-        return self.hi, self.closed
+        if self.hi_num is None:
+            return None, False
+        return self.e0 + Fraction(self.hi_num, self.hi_den), self.closed

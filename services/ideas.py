@@ -1,8 +1,9 @@
 """Ideas: proposing, editing and submitting them, and the public list with its filters.
 
 Lists read the counters kept on Idea (never a count over supports) and fetch a
-page with its total in one statement (COUNT(*) OVER ()), so a list page costs
-the same number of statements whatever the number of ideas or supports.
+page with its total in one statement (the total as an uncorrelated scalar subquery,
+answered from an index), so a list page costs the same number of statements
+whatever the number of ideas or supports.
 Filters and sorts are allowlisted here; nothing a visitor types reaches SQL
 except as a bound parameter.
 """
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, literal, select, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, false, func, literal, select, union_all
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from extensions import db
 from models import PUBLIC_STATUSES, Association, Axis, Commune, Idea, IdeaStatus, Neighbourhood, Plan, User
@@ -34,6 +35,7 @@ SORTS = {
     "comments": (Idea.comment_count.desc(), Idea.id.desc()),
 }
 DEFAULT_SORT = "supports"
+LIST_DEFERRED = (Idea.description, Idea.search_text, Idea.review_note, Idea.hidden_reason, Idea.location_text)
 STATUS_FILTERS = tuple(s.value for s in PUBLIC_STATUSES)
 
 TEXT_PROBLEMS = {
@@ -258,21 +260,25 @@ def current_plan(commune: Commune) -> Plan:
     return plan
 
 
+def _conditions(entity, plan_id: int, filters: Filters) -> list:
+    """The WHERE clauses of a public list, for `entity` (Idea or an alias of it)."""
+    status = [filters.status] if filters.status in STATUS_FILTERS else list(STATUS_FILTERS)
+    # `hidden == False` (not IS FALSE) so the planner uses the (plan_id, hidden, …) indexes.
+    conditions = [entity.plan_id == plan_id, entity.hidden == false(), entity.status.in_(status)]
+    if filters.axis_id:
+        conditions.append(entity.axis_id == filters.axis_id)
+    if filters.neighbourhood_id:
+        conditions.append(entity.neighbourhood_id == filters.neighbourhood_id)
+    for term in search_terms(filters.q or ""):
+        conditions.append(entity.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    return conditions
+
+
 def public_query(plan_id: int, filters: Filters) -> Select:
     """Public ideas of a plan matching allowlisted filters, in an allowlisted order."""
-    stmt = select(Idea).where(
-        Idea.plan_id == plan_id,
-        Idea.hidden.is_(False),
-        Idea.status.in_([filters.status] if filters.status in STATUS_FILTERS else STATUS_FILTERS),
+    return select(Idea).where(*_conditions(Idea, plan_id, filters)).order_by(
+        *SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     )
-    if filters.axis_id:
-        stmt = stmt.where(Idea.axis_id == filters.axis_id)
-    if filters.neighbourhood_id:
-        stmt = stmt.where(Idea.neighbourhood_id == filters.neighbourhood_id)
-    terms = search_terms(filters.q or "")
-    if terms:
-        stmt = stmt.where(and_(*(Idea.search_text.like(f"%{_escape_like(t)}%", escape="\\") for t in terms)))
-    return stmt.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 
 def _escape_like(term: str) -> str:
@@ -280,16 +286,25 @@ def _escape_like(term: str) -> str:
 
 
 def list_public(plan_id: int, filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> IdeaPage:
-    """One page of public ideas and the total, in one statement (two when past the last page)."""
+    """One page of public ideas and the total, in one statement (two when past the last page).
+
+    The total is an uncorrelated scalar subquery (computed once, from the ix_idea_public
+    index alone when there is no text search); the page itself walks the sort's index.
+    """
     page = max(1, page)
-    base = public_query(plan_id, filters)
-    stmt = base.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
-    rows = db.session.execute(stmt).unique().all()
-    if rows:
-        total = rows[0].total
-    else:
-        total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
-    return IdeaPage([r[0] for r in rows], total, page, per_page, search_terms(filters.q or ""))
+    counted = aliased(Idea, name="counted")
+    total = select(func.count(counted.id)).where(*_conditions(counted, plan_id, filters)).scalar_subquery()
+    stmt = (
+        public_query(plan_id, filters)
+        # Cards never show these: don't read them (raiseload: a template using them fails loudly, no N+1).
+        .options(*(defer(column, raiseload=True) for column in LIST_DEFERRED))
+        .add_columns(total.label("total"))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = db.session.execute(stmt).all()
+    total_count = rows[0].total if rows else db.session.scalar(select(total)) or 0
+    return IdeaPage([r[0] for r in rows], total_count, page, per_page, search_terms(filters.q or ""))
 
 
 @dataclass

@@ -409,3 +409,18 @@ def test_moderator_cannot_reach_admin_pages_but_reaches_the_queue(client, commun
         assert client.get(url).status_code == 403, url
     html = client.get("/tetouan/").get_data(as_text=True)
     assert "/tetouan/admin" not in html and "/tetouan/moderation" in html
+
+
+def test_neighbourhood_form_refuses_a_latin_amazigh_name(client, commune):
+    sign_in(client, person(commune, "admin"))
+    hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.commune_id == commune.id))
+    data = {"name_ar": "حي جديد", "name_fr": "Nouveau quartier", "name_zgh": "Agharas"}
+    for url in ("/tetouan/admin/neighbourhoods/new", f"/tetouan/admin/neighbourhoods/{hood.id}"):
+        response = post(client, url, data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and 'id="name_zgh-error"' in html and 'value="Agharas"' in html
+    db.session.expire_all()
+    assert db.session.get(Neighbourhood, hood.id).name_zgh != "Agharas"
+    assert db.session.scalar(select(func.count()).select_from(Neighbourhood).where(
+        Neighbourhood.name_fr == "Nouveau quartier")) == 0
+    assert audit_count() == 0

@@ -143,3 +143,11 @@ def test_unread_count_in_the_account_menu_costs_one_query(app, client, commune):
     db.session.execute(Notification.__table__.update().values(read_at=utcnow()))
     db.session.commit()
     assert "nav-count" not in client.get("/tetouan/").get_data(as_text=True)
+
+
+def test_every_notification_kind_has_a_sentence():
+    from blueprints import labels
+
+    assert set(notifications.KINDS) <= set(labels.NOTIFICATION_TEXTS)
+    for kind, text in labels.NOTIFICATION_TEXTS.items():
+        assert "%(" in str(text), kind  # names what it is about

@@ -621,3 +621,14 @@ def test_moderator_of_another_commune_cannot_decide_here(client, commune):
     assert decide_post(client, "idea", idea.id, "hide", "x", commune="chefchaouen").status_code == 404
     db.session.expire_all()
     assert not db.session.get(Idea, idea.id).hidden
+
+
+def test_reports_are_rate_limited_per_person(client, commune):
+    idea = make_idea(commune, person(commune, "resident"))
+    sign_in(client, person(commune, "resident"))
+    token = csrf_token(client)
+    statuses = [client.post(f"/tetouan/report/idea/{idea.id}", data={"reason": "spam", "csrf_token": token}).status_code
+                for _ in range(31)]
+    assert statuses[0] == 303 and set(statuses[1:30]) == {409} and statuses[30] == 429
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).report_count == 1

@@ -23,11 +23,26 @@ LANGUAGES = ("ar", "fr", "zgh")  # en shares fr's direction and stylesheet
 # --- what each page needs ----------------------------------------------------------------------
 
 def _ideas(commune, author):
-    """Two ideas, one in each script, so lists and the home page have residents' text."""
+    """Two ideas, one in each script, so lists and the home page have residents' text;
+    the second is still editable by its author."""
     first = make_idea(commune, author, title="إحداث حديقة للقرب في حي سيدي طلحة",
                       description="لا توجد مساحة خضراء قريبة للأطفال والعائلات.", status="accepted")
-    make_idea(commune, author, title="Un éclairage solaire pour la médina", status="submitted")
-    return {"idea_id": first.id}
+    second = make_idea(commune, author, title="Un éclairage solaire pour la médina", status="submitted")
+    return {"idea_id": first.id, "own_idea_id": second.id}
+
+
+def _someone_elses_idea(commune, author):  # noqa: ARG001
+    other = make_user(commune, name="Salma")
+    return {"idea_id": make_idea(commune, other, status="accepted").id}
+
+
+def _first_axis(commune, author):  # noqa: ARG001
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import Axis
+
+    return {"axis_id": db.session.scalars(select(Axis.id).where(Axis.commune_id == commune.id)).first()}
 
 
 def _second_commune(commune, author):  # noqa: ARG001
@@ -41,8 +56,8 @@ def _second_commune(commune, author):  # noqa: ARG001
 
 
 def _association(commune, author):
-    make_association(commune, author, name="جمعية أصدقاء المدينة العتيقة")
-    return {}
+    association = make_association(commune, author, name="جمعية أصدقاء المدينة العتيقة")
+    return {"association_id": association.id}
 
 
 @dataclass(frozen=True)
@@ -73,11 +88,29 @@ PAGES = [
     PageCase("new idea", "/tetouan/ideas/new", "ideas.new_idea", roles=("resident",)),
     PageCase("my space", "/tetouan/me", "me.dashboard", roles=("resident",), setup=_ideas),
     PageCase("notifications", "/me/notifications", "me.notifications", roles=("resident",)),
+    PageCase("edit my idea", "/tetouan/ideas/{own_idea_id}/edit", "ideas.edit_idea", roles=("resident",),
+             setup=_ideas),
+    PageCase("report an idea", "/tetouan/report/idea/{idea_id}", "moderation.report", roles=("resident",),
+             setup=_someone_elses_idea),
     PageCase("associations", "/tetouan/associations", "associations.list_associations", setup=_association),
+    PageCase("association page", "/tetouan/associations/{association_id}", "associations.show",
+             setup=_association),
+    PageCase("association request", "/tetouan/associations/new", "associations.request_profile",
+             roles=("resident",)),
     PageCase("moderation queue", "/tetouan/moderation", "moderation.queue", roles=("resident", "moderator"),
              setup=_ideas),
-    # Not yet listed: committee and admin pages (their staff must set up TOTP first: add a
-    # sign-in helper that completes the second factor, then append them here).
+    PageCase("admin dashboard", "/tetouan/admin", "admin.dashboard", roles=("admin",)),
+    PageCase("admin axes", "/tetouan/admin/axes", "admin.list_items", roles=("admin",)),
+    PageCase("admin new axis", "/tetouan/admin/axes/new", "admin.new_item", roles=("admin",)),
+    PageCase("admin edit axis", "/tetouan/admin/axes/{axis_id}", "admin.edit_item", roles=("admin",),
+             setup=_first_axis),
+    PageCase("admin associations", "/tetouan/admin/associations", "admin.associations_queue", roles=("admin",),
+             setup=_association),
+    PageCase("admin audit log", "/tetouan/admin/audit", "admin.audit", roles=("admin",)),
+    PageCase("admin plan", "/tetouan/admin/plan", "admin.plan_settings", roles=("admin",)),
+    PageCase("admin roles", "/tetouan/admin/roles", "admin.roles", roles=("admin",)),
+    # To append when they exist: the committee's pages, and the staff second factor (TOTP):
+    # sign_in() then has to complete it for committee members and admins.
 ]
 
 

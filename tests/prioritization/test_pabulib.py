@@ -69,25 +69,14 @@ def test_ballots_are_read_as_written(shared):
             assert ",".join(map(str, ballot.points)) == row[header.index("points")]
 
 
-def test_round_trip_equals_the_parsed_file(shared):
+def test_round_trip_equals_the_parsed_file_with_anonymous_voter_ids(shared):
     path, inst = shared
     text = pabulib.write(inst)
     again = pabulib.parse(text, strict_limits=path.name not in LENIENT)
-    assert again == inst
-    assert pabulib.write(again) == text
-
-
-def test_written_voter_ids_are_anonymous(shared):
-    path, inst = shared
-    text = pabulib.write(inst)
+    assert again == inst            # everything but the voter ids, which are not compared
     rows = text.split("\nVOTES\n", 1)[1].splitlines()
-    ids = [row.split(";")[0] for row in rows[1:]]
-    assert ids == [str(k) for k in range(1, len(inst.ballots) + 1)]
-    # and the original ids are gone (these files use ids that are not 1..n)
-    originals = {b.voter_id for b in inst.ballots}
-    if originals != set(ids):
-        assert [pabulib.parse(text, strict_limits=False).ballots[k].voter_id for k in (0, -1)] == \
-               ["1", str(len(inst.ballots))]
+    assert [row.split(";")[0] for row in rows[1:]] == [str(k) for k in range(1, len(inst.ballots) + 1)]
+    assert [b.voter_id for b in again.ballots[:2]] == ["1", "2"]
 
 
 def test_toulouse_costs_written_as_decimals_are_integers():
@@ -180,6 +169,8 @@ def _error(text: str) -> PabulibError:
 
 
 def _line_of(text: str, needle: str) -> int:
+    if needle == "@appended":       # the META line appended after the VOTES rows
+        return len(GOOD.splitlines()) + 1
     return next(k for k, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
 
 
@@ -188,7 +179,7 @@ def _line_of(text: str, needle: str) -> int:
     (lambda t: t.replace("META\nkey;value\n", "PROJECTS\nkey;value\n", 1), "PROJECTS", "expected the META section"),
     (lambda t: "VOTES\n" + t, "VOTES", "expected the META section"),
     (lambda t: t.replace("PROJECTS\n", "VOTES\n"), "VOTES", "expected the PROJECTS section, found section VOTES"),
-    (lambda t: t + "META\nkey;value\n", "META\nkey", "unexpected section META after VOTES"),
+    (lambda t: t + "META\nkey;value\n", "@appended", "unexpected section META after VOTES"),
     # field counts
     (lambda t: t.replace("rule;greedy", "rule;greedy;extra"), "rule;", "has 2 fields"),
     (lambda t: t.replace("3;30;Bench", "3;30"), "3;30", "a PROJECTS row has 3 fields, this one has 2"),
@@ -210,7 +201,7 @@ def _line_of(text: str, needle: str) -> int:
     # limits
     (lambda t: t.replace("c;3,1;", "c;3,1,2;"), "c;3,1,2", "more than max_length 2"),
     (lambda t: t.replace("max_length;2", "max_length;2\nmin_length;2"), "b;2", "fewer than min_length 2"),
-    (lambda t: t.replace("max_length;2", "max_sum_cost;90"), "c;3,1", "more than max_sum_cost 90"),
+    (lambda t: t.replace("max_length;2", "max_sum_cost;90"), "a;1,2", "more than max_sum_cost 90"),
     (lambda t: t.replace("max_length;2", "min_sum_cost;45"), "b;2", "less than min_sum_cost 45"),
     # META
     (lambda t: t.replace("vote_type;approval", "vote_type;quadratic"), "vote_type", "unknown vote_type `quadratic`"),
