@@ -60,9 +60,6 @@ def app(_app):
         db.session.remove()
 
 
-@pytest.fixture()
-def client(app):
-    return app.test_client()
 
 
 class _OwnContextClient(FlaskClient):
@@ -84,6 +81,12 @@ class _OwnContextClient(FlaskClient):
 @pytest.fixture()
 def isolated_client(app):
     return _OwnContextClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture()
+def client(isolated_client):
+    """Every test client runs each request in its own app context, as in production."""
+    return isolated_client
 
 
 @pytest.fixture()
