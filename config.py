@@ -64,7 +64,6 @@ class Config:
 
     IDEAS_PER_PAGE = 20
     HSTS = False
-    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tetouan-demo-2026")
 
     @classmethod
     def check(cls) -> None:

@@ -53,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     oracle = json.loads(EXPECTED.read_text(encoding="utf-8"))["files"] if EXPECTED.exists() else {}
     paths = sorted(PABULIB.glob("*.pb"), key=lambda p: p.stat().st_size)
-    print(f"{'file':<44} {'voters':>7} {'proj':>4} {'parse s':>8}  {'rule':<20} {'ours s':>8} {'pabutools s':>11}"
+    print(f"{'file':<64} {'voters':>7} {'proj':>4} {'parse s':>8}  {'rule':<20} {'ours s':>8} {'pabutools s':>11}"
           f"  {'same':>4}  runs")
     for path in paths:
         if args.files and path.name not in args.files:
@@ -75,7 +75,7 @@ def main() -> None:
             runs = out.details.get("runs", "")
             if rule == "mes-add1-comparison":
                 runs = out.details["mes"].details.get("runs", "")
-            print(f"{(path.name if first else ''):<44} {(len(inst.ballots) if first else ''):>7} "
+            print(f"{(path.name if first else ''):<64} {(len(inst.ballots) if first else ''):>7} "
                   f"{(len(inst.projects) if first else ''):>4} {(f'{parse_s:.3f}' if first else ''):>8}  "
                   f"{rule:<20} {rule_s:>8.3f} {pabu:>11}  {same:>4}  {runs}", flush=True)
             first = False

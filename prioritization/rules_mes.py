@@ -1,25 +1,29 @@
-"""The Method of Equal Shares engine: exact decisions at numpy speed (used by prioritization.rules).
+"""The Method of Equal Shares engines (used by prioritization.rules): exact outcomes, fast.
 
-Every decision MES makes -- is a project affordable, which project has the least price factor rho,
-which supporters pay all they have -- is decided exactly. Floats are only used to *screen*:
+Two engines compute the same MES run (the same selection and the same exact price factors rho):
 
+`EqualSharesEngine` (numpy) decides every comparison exactly but uses floats to *screen*:
 - A voter's budget is exactly b_i = max(0, E - sum over selected s she supports of rho_s * u_i(s))
   (she pays rho_s * u_i(s) in full until she cannot, then everything she has, then nothing). The
-  engine keeps these sums as float64 numpy arrays *and* keeps every rho_s as an exact fraction, so
-  any budget can be recomputed exactly; the float array is within a proven bound `eps` of it
-  (each float operation errs by at most one unit round-off of the largest magnitude involved).
-- For each project a float computation gives a certified interval [lo, hi] around its exact rho
-  (rho decreases when budgets grow, so the water level with budgets + eps and with budgets - eps
-  brackets it, plus a slack for the rounding of the computation itself).
-- A project whose interval lies above another's is certainly not chosen; the remaining contenders,
-  and always the winner, have their rho computed exactly with integers and Fractions: supporters
-  that are certainly poor or rich by the float margins are summed exactly (sum of E minus exact
-  rho_s times counts), the few ambiguous ones have their budgets computed one by one.
-
+  engine keeps these sums in a float64 array *and* every rho_s as an exact integer over a common
+  denominator, so any budget can be recomputed exactly; the float array stays within a proven
+  bound `eps` of it (each float operation errs by at most one unit round-off of the largest
+  magnitude involved; we use 8 units).
+- For each project, a float water level gives candidate bounds [lo, hi] around rho, which are
+  then verified: the supporters' payments at lo, computed with budgets + eps (an upper envelope
+  of the exact budgets), must fall short of the cost, and at hi, with budgets - eps, cover it.
+- Lazy evaluation over a heap (rho never decreases from round to round); the projects whose
+  interval reaches below the best upper bound, and always the winner, get their exact rho:
+  supporters certainly poor or rich by the float margins are summed exactly (counts times exact
+  rho_s), the few ambiguous ones are recomputed one by one.
 Anything the floats cannot certify (exact ties, a budget equal to a price, a project exactly
-affordable) is decided by the exact path, so the outcome is the exact one; floats only make the
-common case fast. tests/prioritization/test_rules_mes*.py compare it with a plain Fraction
-implementation on random instances rich in ties.
+affordable) is settled by the exact path, so floats only make the common case fast.
+
+`TrackedEngine` (pure Python integers) runs MES over voter classes and also returns an interval of
+endowments on which the run makes exactly the same choices; the Add1 loop jumps over it.
+
+tests/prioritization/test_rules_mes.py compares both with a plain Fraction implementation of the
+definition on random elections rich in ties, and checks the intervals.
 """
 from __future__ import annotations
 
@@ -49,17 +53,6 @@ class EqualSharesRun:
     # TrackedEngine only: (hi, closed): every comparison the run made keeps its sign for endowments
     # in [endowment, hi] (closed) or [endowment, hi) (open); hi None = for every larger endowment.
     valid_until: tuple[Fraction | None, bool] | None = None
-
-    def budgets_before(self) -> list[list[Fraction]]:
-        """Per selected project (in order), each voter's exact budget just before it was bought."""
-        e = self.engine
-        budgets = [self.endowment] * e.n
-        out = []
-        for c, rho in zip(self.selected, self.rho):
-            out.append(list(budgets))
-            for i, u in e.supporters_of(c):
-                budgets[i] = max(budgets[i] - rho * u, Fraction(0))
-        return out
 
     def payments(self) -> dict[int, dict[int, Fraction]]:
         """project index -> {voter index: what that supporter paid for it}, exactly."""
@@ -106,11 +99,6 @@ class _Engine:
         us = [self.cost[c]] * len(self.supporters[c]) if self.uniform else self.utilities[c]
         return list(zip(self.supporters[c], us))
 
-    def exhaustive(self, selected: Sequence[int], budget) -> bool:
-        left = budget - sum(self.cost[c] for c in selected)
-        chosen = set(selected)
-        return not any(self.cost[c] <= left for c in self.candidates if c not in chosen)
-
     def constant_from(self) -> float:
         """An endowment from which every voter can pay her full share of every project she
         supports, so every supported project is bought, always in the same order: the outcome
@@ -139,6 +127,15 @@ class EqualSharesEngine(_Engine):
         self.maxu = {c: (self.cost[c] if self.uniform else int(self.util[c].max())) for c in self.candidates}
         self.divisors = {c: np.arange(len(self.supporters[c]), 0, -1, dtype=np.float64) for c in self.candidates}
         self._voter_items: list[list[tuple[int, int]]] | None = None
+
+    def constant_from(self) -> float:
+        if not self.candidates:
+            return 0.0
+        voters = np.concatenate([self.sup[c] for c in self.candidates])
+        shares = np.concatenate([np.full(len(self.sup[c]), self.cost[c] / self.utotal[c] * self.cost[c])
+                                 if self.uniform else self.cost[c] / self.utotal[c] * self.util_f[c]
+                                 for c in self.candidates])
+        return float(np.bincount(voters, weights=shares, minlength=self.n).max()) * (1 + 1e-9) + 1e-9
 
     def voter_items(self) -> list[list[tuple[int, int]]]:
         """Per voter: (project, utility) of every candidate she supports (built on first use)."""

@@ -9,7 +9,7 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 
 
 def mad(amount: int | float | None) -> str:
-    """Whole dirhams in the locale's currency pattern, e.g. ‏1.234.567 د.م.‏ or 1 234 567 MAD."""
+    """Whole dirhams in the locale's currency pattern, e.g. "1.234.567 د.م." (ar_MA, with right-to-left marks) or "1 234 567 MAD" (fr_MA)."""
     if amount is None:
         return ""
     locale = get_locale() or Locale.parse("ar_MA")

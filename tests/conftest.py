@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from datetime import date
 
@@ -38,6 +39,7 @@ def _app():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+    shutil.rmtree(_TMP, ignore_errors=True)
 
 
 def _empty_tables() -> None:
@@ -80,7 +82,11 @@ class _OwnContextClient(FlaskClient):
 
 @pytest.fixture()
 def isolated_client(app):
-    return _OwnContextClient(app, app.response_class, use_cookies=True)
+    client = _OwnContextClient(app, app.response_class, use_cookies=True)
+    # Assertions read the English msgids; the Arabic default is tested explicitly
+    # (tests/test_language.py) by sending no Accept-Language header.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture()

@@ -8,9 +8,14 @@
   });
   // Keep keyboard focus where it was after a swap: move it to the swapped region's
   // element marked data-focus-after-swap (a button, a status message).
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (!target) { return; }
+  // - On afterSettle, not afterSwap: htmx wires up the new content (hx-post…) only when it
+  //   settles, so a button focused earlier and pressed at once would post the whole page.
+  // - htmx fires the event on every element it swapped in: with hx-swap="outerHTML" the
+  //   request's target (event.detail.target) is the old element, already out of the page,
+  //   so look in the element the event fired on when it is still in the page.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target && event.target.isConnected ? event.target : event.detail.target;
+    if (!target || !target.isConnected || !target.querySelector) { return; }
     var focus = target.querySelector("[data-focus-after-swap]") || (target.matches("[data-focus-after-swap]") ? target : null);
     if (focus) { focus.focus(); }
   });

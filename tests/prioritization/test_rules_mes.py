@@ -225,3 +225,12 @@ def test_zero_cost_and_unsupported_projects_are_never_bought_by_equal_shares():
     assert rules.outcome(election, "mes").selected == ["x"]
     assert rules.outcome(election, "mes-add1").selected == ["x"]
     assert rules.outcome(election, "greedy").selected == ["x", "free", "lonely"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(elections(vote_type="cumulative"))
+def test_scoring_ballots_use_their_points_like_cumulative_ones(election):
+    scoring = Instance({**election.meta, "vote_type": "scoring"}, election.projects, election.ballots,
+                       vote_columns=election.vote_columns)
+    for rule in ("greedy", "mes", "mes-add1"):
+        assert rules.outcome(scoring, rule).selected == rules.outcome(election, rule).selected
