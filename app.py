@@ -29,8 +29,8 @@ def select_language() -> str:
     """The interface language: explicit choice (cookie), then the person's setting, then the browser."""
     from flask import current_app, has_request_context
 
-    if not has_request_context():  # CLI, services and their tests: messages in the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # CLI, services and their tests
+        return current_app.config["OFFLINE_LANGUAGE"]
     languages = current_app.config["LANGUAGES"]
     choice = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if choice in languages:

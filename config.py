@@ -52,6 +52,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = ("ar", "fr", "zgh", "en")
     LANGUAGE_COOKIE = "tasharuk_lang"
+    # Language of messages rendered outside a request (CLI output, background work).
+    OFFLINE_LANGUAGE = os.environ.get("TASHARUK_OFFLINE_LANGUAGE", "ar")
 
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
@@ -82,6 +84,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Service tests read the English msgids of the messages they expect.
+    OFFLINE_LANGUAGE = "en"
 
 
 class ProductionConfig(Config):
