@@ -7,6 +7,7 @@ empty tables. CSRF protection stays ON: tests post the real token.
 from __future__ import annotations
 
 import os
+import functools
 import re
 import shutil
 import tempfile
@@ -121,6 +122,19 @@ def plan(commune):
 _counter = {"n": 0}
 
 
+def _hash(password: str) -> str:
+    """Factories hash each test password once per hasher (argon2id is slow on purpose);
+    a test that swaps the hasher's parameters gets hashes made with them."""
+    from services import accounts
+
+    return _hash_with(password, accounts._hasher)
+
+
+@functools.lru_cache(maxsize=16)
+def _hash_with(password: str, hasher) -> str:
+    return hasher.hash(password)
+
+
 def make_user(commune, roles=("resident",), *, email=None, phone=None, name="Test Person", password=DEFAULT_PASSWORD):
     from models import Membership, User
     from services import accounts
@@ -128,7 +142,7 @@ def make_user(commune, roles=("resident",), *, email=None, phone=None, name="Tes
     _counter["n"] += 1
     if email is None and phone is None:
         email = f"person{_counter['n']}@example.test"
-    user = User(display_name=name, email=email, phone=phone, password_hash=accounts.hash_password(password))
+    user = User(display_name=name, email=email, phone=phone, password_hash=_hash(password))
     db.session.add(user)
     db.session.flush()
     for role in roles:

@@ -2,7 +2,6 @@
 notification, hidden comments, association badges, phases — service and routes."""
 from __future__ import annotations
 
-import functools
 import json
 import re
 
@@ -19,24 +18,6 @@ from tests.conftest import login, make_association, make_idea, make_user, post, 
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture()
-def client(isolated_client):
-    """Every request in its own app context (its own g and db.session), as in production."""
-    return isolated_client
-
-
-@pytest.fixture(autouse=True)
-def _hash_once(monkeypatch):
-    from services import accounts
-
-    monkeypatch.setattr(accounts, "hash_password", _cached_hash)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_hash(password: str) -> str:
-    from argon2 import PasswordHasher
-
-    return PasswordHasher().hash(password)
 
 
 def comment_rows() -> int:

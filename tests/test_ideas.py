@@ -3,7 +3,6 @@
 SQL statement budget of the public pages."""
 from __future__ import annotations
 
-import functools
 import re
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -22,25 +21,6 @@ from tests.conftest import _OwnContextClient, login, make_association, make_idea
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture()
-def client(isolated_client):
-    """Every request in its own app context (its own g and db.session), as in production."""
-    return isolated_client
-
-
-@pytest.fixture(autouse=True)
-def _hash_once(monkeypatch):
-    """make_user hashes the same test password every time: hash it once (argon2 is slow on purpose)."""
-    from services import accounts
-
-    monkeypatch.setattr(accounts, "hash_password", _cached_hash)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_hash(password: str) -> str:
-    from argon2 import PasswordHasher
-
-    return PasswordHasher().hash(password)
 
 
 def new_client(app):

@@ -2,7 +2,6 @@
 apart — through the service and through the htmx/no-JS routes. Nobody sees who supported what."""
 from __future__ import annotations
 
-import functools
 
 import pytest
 from sqlalchemy import func, select
@@ -16,24 +15,6 @@ from tests.conftest import _OwnContextClient, login, make_association, make_idea
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture()
-def client(isolated_client):
-    """Every request in its own app context (its own g and db.session), as in production."""
-    return isolated_client
-
-
-@pytest.fixture(autouse=True)
-def _hash_once(monkeypatch):
-    from services import accounts
-
-    monkeypatch.setattr(accounts, "hash_password", _cached_hash)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_hash(password: str) -> str:
-    from argon2 import PasswordHasher
-
-    return PasswordHasher().hash(password)
 
 
 def rows(user_id=None, idea_id=None) -> int:
