@@ -101,6 +101,8 @@ PAGES = [
              setup=_ideas),
     PageCase("admin dashboard", "/tetouan/admin", "admin.dashboard", roles=("admin",)),
     PageCase("admin axes", "/tetouan/admin/axes", "admin.list_items", roles=("admin",)),
+    PageCase("admin neighbourhoods", "/tetouan/admin/neighbourhoods", "admin.list_items", roles=("admin",)),
+    PageCase("idea comments", "/tetouan/ideas/{idea_id}/comments", "ideas.comments", setup=_ideas),
     PageCase("admin new axis", "/tetouan/admin/axes/new", "admin.new_item", roles=("admin",)),
     PageCase("admin edit axis", "/tetouan/admin/axes/{axis_id}", "admin.edit_item", roles=("admin",),
              setup=_first_axis),
@@ -189,3 +191,18 @@ def test_script_is_drawn_with_the_self_hosted_font(lang, family, font_file, app,
     assert [f["familyName"] for f in custom] == [family], fonts
     assert custom[0]["glyphCount"] > sum(f["glyphCount"] for f in fonts if not f["isCustomFont"]), fonts
     assert f"{live_server}/static/fonts/{font_file}" in page_requests
+
+
+# Endpoints that answer GET but are not pages a person reads.
+NOT_PAGES = {"main.health", "main.bare", "static"}
+
+
+def test_every_page_is_in_the_accessibility_list():
+    """A new page must be added to PAGES (and so be checked by axe in ar, fr and zgh)."""
+    from app import create_app
+    from config import TestingConfig
+
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods} - NOT_PAGES
+    covered = {case.endpoint for case in PAGES}
+    assert sorted(get_endpoints - covered) == []
