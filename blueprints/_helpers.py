@@ -42,6 +42,23 @@ def redirect_to(endpoint: str, **values):
     return redirect(target, 303)
 
 
+def attach_error(form, exc) -> bool:
+    """Show a service's refusal (ServiceError) next to its field; False if the form has no such field."""
+    name = exc.field
+    if name and name in form._fields:
+        form._fields[name].errors = [*form._fields[name].errors, exc.message]
+        return True
+    return False
+
+
+def page_number(name: str = "page") -> int:
+    """?page=N as a positive int; anything else is page 1 (never an error)."""
+    try:
+        return max(1, min(int(request.args.get(name, "1")), 100_000))
+    except ValueError:
+        return 1
+
+
 class ButtonForm(FlaskForm):
     """An empty form: a button that changes state still carries the CSRF token."""
 

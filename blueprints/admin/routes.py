@@ -11,9 +11,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from blueprints._access import requires
-from blueprints._helpers import ButtonForm, redirect_to, render
+from blueprints._helpers import ButtonForm, attach_error, page_number, redirect_to, render
 from blueprints.admin.forms import GrantRoleForm, NamesForm, PlanForm, RejectAssociationForm
-from blueprints.admin.validators import attach_error, page_number
 from extensions import db
 from models import AuditEntry, PhaseKind, User
 from services import associations, audit, communes, moderation, phases

@@ -3,14 +3,12 @@ plain-text and Tifinagh validators, typed fields with translated messages, and t
 mapping of a service's field error back onto the form (so it shows next to the field)."""
 from __future__ import annotations
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField
 from wtforms.validators import ValidationError
 
 from blueprints import labels
 from services.communes import tifinagh_problem
-from services.errors import ServiceError
 from services.text import problem_with
 
 REQUIRED = _l("This field is required.")
@@ -61,18 +59,3 @@ class WholeNumberField(IntegerField):
             raise ValueError(str(_l("Enter a whole number."))) from None
 
 
-def attach_error(form, exc: ServiceError) -> bool:
-    """Show a service's refusal next to its field; False if the form has no such field."""
-    name = exc.field
-    if name and name in form._fields:
-        form._fields[name].errors = [*form._fields[name].errors, exc.message]
-        return True
-    return False
-
-
-def page_number(name: str = "page") -> int:
-    """?page=N as a positive int; anything else is page 1 (never an error)."""
-    try:
-        return max(1, min(int(request.args.get(name, "1")), 100000))
-    except ValueError:
-        return 1

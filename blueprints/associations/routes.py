@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints._access import public, requires
-from blueprints._helpers import redirect_to, render
-from blueprints.admin.validators import attach_error, page_number
+from blueprints._helpers import attach_error, page_number, redirect_to, render
 from blueprints.associations.forms import AssociationForm, RepresentativeForm
 from extensions import db
 from services import access, associations, phases

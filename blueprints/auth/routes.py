@@ -15,7 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from blueprints._access import public, signed_in
-from blueprints._helpers import is_htmx, render, safe_next
+from blueprints._helpers import attach_error, is_htmx, render, safe_next
 from blueprints.auth.forms import ChangePasswordForm, JoinForm, LoginForm, RegisterForm
 from extensions import db, limiter
 from models import Commune
@@ -66,10 +66,8 @@ def _home_for(user) -> str:
 
 def _apply_service_error(form, exc: ServiceError) -> None:
     """Show a service's refusal next to its field; errors without a field go to the error page."""
-    field = getattr(form, exc.field or "", None)
-    if field is None:
+    if not attach_error(form, exc):
         raise exc
-    field.errors = [*field.errors, exc.message]
 
 
 def _consent_label(form, commune) -> None:

@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from blueprints._access import public, requires
-from blueprints._helpers import is_htmx, redirect_to, render
+from blueprints._helpers import attach_error, is_htmx, page_number, redirect_to, render
 from blueprints.ideas.forms import AssociationForm, CommentForm, FilterForm, IdeaForm, as_int
 from extensions import db, limiter
 from models import Idea, IdeaStatus
@@ -40,11 +40,6 @@ def _viewer():
     return current_user if current_user.is_authenticated else None
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1
-
-
 def _public_idea_here(idea_id: int) -> Idea:
     """A public idea of the URL's commune, or 404."""
     idea = db.session.get(Idea, idea_id)
@@ -55,11 +50,7 @@ def _public_idea_here(idea_id: int) -> Idea:
 
 def _field_error(form, exc: ServiceError) -> list:
     """Put a service's refusal next to its field; return the form-level messages."""
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = list(target.errors or []) + [exc.message]
-        return []
-    return [exc.message]
+    return [] if attach_error(form, exc) else [exc.message]
 
 
 # --- list and search -------------------------------------------------------------------------
@@ -72,7 +63,7 @@ def list_ideas(**_ignored):
     form = FilterForm(formdata=request.args).setup(axes, hoods)
     filters = form.filters()
     result = idea_service.list_public(
-        plan.id, filters, _page_number(), current_app.config.get("IDEAS_PER_PAGE", idea_service.PER_PAGE)
+        plan.id, filters, page_number(), current_app.config.get("IDEAS_PER_PAGE", idea_service.PER_PAGE)
     )
     # The filters in force, for the pagination links (allowlisted values only).
     chosen = (("q", filters.q), ("axis", form.axis.data), ("neighbourhood", form.neighbourhood.data),

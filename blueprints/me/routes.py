@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from blueprints import labels
 from blueprints._access import signed_in
-from blueprints._helpers import ButtonForm, is_htmx, redirect_to, render
-from blueprints.admin.validators import page_number
+from blueprints._helpers import ButtonForm, is_htmx, page_number, redirect_to, render
 from extensions import db
 from models import Comment, Commune, Idea, Notification, Support
 from services import notifications, phases

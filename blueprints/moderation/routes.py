@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints._access import requires
-from blueprints._helpers import is_htmx, redirect_to, render
-from blueprints.admin.validators import attach_error, page_number
+from blueprints._helpers import attach_error, is_htmx, page_number, redirect_to, render
 from blueprints.moderation.forms import DecisionForm, ReportForm
 from extensions import db, limiter
 from models import TargetKind
