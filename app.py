@@ -137,7 +137,7 @@ def _register_commune_urls(app: Flask) -> None:
 
 
 def _register_access_check(app: Flask) -> None:
-    from blueprints._access import PUBLIC, SIGNED_IN, declaration
+    from blueprints._access import PUBLIC, SIGNED_IN, declaration, second_factor_missing, step_up_redirect
     from services import access
 
     @app.before_request
@@ -160,6 +160,8 @@ def _register_access_check(app: Flask) -> None:
         commune = getattr(g, "commune", None)
         if not access.can(current_user, action, commune.id if commune else None):
             abort(403)
+        if second_factor_missing(action):  # a committee/admin action in a session without TOTP
+            return step_up_redirect()
         return None
 
 

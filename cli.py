@@ -27,6 +27,9 @@ def seed_demo(ideas: int, seed_value: int) -> None:
     click.echo("Demo accounts (password for all: %s%s):" % (demo.demo_password(), note))
     for role, identifier in accounts:
         click.echo(f"  {role:<28} {identifier}")
+    click.echo("The committee member and the commune admin also need a second factor: at their first sign-in\n"
+               "they scan a QR code (or type the key shown) into an authenticator app (Aegis, FreeOTP,\n"
+               "Google Authenticator...), then enter its 6-digit code at every sign-in.")
 
 
 @audit.command("verify")
@@ -122,6 +125,92 @@ def pb_outcome(path: str, rule: str | None, lenient_limits: bool, as_json: bool)
     click.echo(f"rule: {result.rule}")
     click.echo(f"selected ({len(result.selected)}, in selection order): {', '.join(result.selected)}")
     click.echo(f"total cost: {result.total_cost} of {instance.meta['budget']}")
+
+
+@pb.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--commune", "slug", required=True, help="The commune (slug) the round belongs to.")
+@click.option("--lenient-limits", is_flag=True,
+              help="Keep ballots outside the META limits instead of refusing the file.")
+@click.option("--compare/--no-compare", default=True, show_default=True,
+              help="Run every rule on the round now and store the result for its public page.")
+def pb_import(path: str, slug: str, lenient_limits: bool, compare: bool) -> None:
+    """Load a Pabulib file as a support round of a commune (projects and anonymous ballots).
+
+    The file is validated first; a malformed file exits 2 with "FILE line N: message" and nothing
+    is stored. Voter ids and per-voter columns (age, sex, ...) are not kept."""
+    import os
+    import sys
+
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import Commune
+    from prioritization import pabulib
+    from services import support_rounds
+
+    commune = db.session.scalar(select(Commune).where(Commune.slug == slug))
+    if commune is None:
+        click.echo(f"no commune with the slug {slug!r}", err=True)
+        raise SystemExit(2)
+    try:
+        instance = pabulib.parse(path, strict_limits=not lenient_limits)
+    except pabulib.PabulibError as err:
+        click.echo(f"{path} line {err.line}: {err.message}", err=True)
+        raise SystemExit(2) from None
+    except (OSError, UnicodeDecodeError) as err:
+        click.echo(f"{path}: cannot read the file ({err})", err=True)
+        raise SystemExit(2) from None
+    with click.progressbar(length=len(instance.ballots), label="ballots", file=sys.stderr) as bar:
+        round_ = support_rounds.import_instance(commune, instance, source=f"import: {os.path.basename(path)}",
+                                                progress=bar.update)
+    if compare:
+        from services import pb_rounds
+
+        click.echo("running every rule on the round (stored for its public page)…", err=True)
+        pb_rounds.store_comparison(round_)
+    db.session.commit()
+    click.echo(f"support round {round_.id}: {len(instance.projects)} projects, {len(instance.ballots)} ballots "
+               f"({instance.vote_type}) imported into {commune.slug}")
+
+
+@pb.command("export")
+@click.argument("round_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+def pb_export(round_id: int, output: str | None) -> None:
+    """Write a support round in the Pabulib format (anonymous voter ids 1..n, no personal data)."""
+    from prioritization import pabulib
+    from services import support_rounds
+
+    round_ = support_rounds.get(round_id)
+    if round_ is None:
+        click.echo(f"no support round {round_id}", err=True)
+        raise SystemExit(2)
+    text = pabulib.write(support_rounds.to_instance(round_))
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"support round {round_id} written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@pb.command("compare")
+@click.argument("round_id", type=int)
+def pb_compare(round_id: int) -> None:
+    """Run every rule on a support round and store the comparison its public page shows."""
+    from extensions import db
+    from services import pb_rounds, support_rounds
+
+    round_ = support_rounds.get(round_id)
+    if round_ is None:
+        click.echo(f"no support round {round_id}", err=True)
+        raise SystemExit(2)
+    result = pb_rounds.store_comparison(round_)
+    db.session.commit()
+    for column in result.columns:
+        click.echo(f"{column.rule:<22} {len(column.selected):>4} projects  {column.total_cost}")
 
 
 def register(app: Flask) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from services import text
+
 PHASE_NAMES = {
     "collection": _l("Idea collection"),
     "support": _l("Support"),
@@ -63,11 +65,7 @@ FIELD_NAMES = {
     "other": _l("Other"),
 }
 
-TEXT_PROBLEMS = {
-    "bidi": _l("Remove the invisible direction-control characters from this text."),
-    "control": _l("Remove the invisible control characters from this text."),
-    "markup": _l("Write plain text: HTML tags and scripts are not allowed."),
-}
+TEXT_PROBLEMS = text.TEXT_PROBLEMS  # what services.text.problem_with codes mean
 
 # --- moderation, administration, associations, personal space ------------------------------------
 
@@ -90,11 +88,15 @@ NOTIFICATION_TEXTS = {
     "association_rejected": _l("The association “%(name)s” was not verified."),
     "association_representative_added": _l("You were named a representative of the association “%(name)s”."),
     "role_granted": _l("You were given the role “%(role)s”."),
+    "second_factor_reset": _l("An administrator (%(admin)s) reset your second factor: set it up again with "
+                              "your authenticator app at your next sign-in."),
     "role_revoked": _l("Your role “%(role)s” was removed."),
 }
 
 # Audit log actions (services.audit.record); unknown codes are shown as they are.
 AUDIT_ACTION_NAMES = {
+    "account.second_factor_reset": _l("Second factor reset by its owner"),
+    "account.second_factor_reset_by_admin": _l("Second factor reset by an administrator"),
     "idea.accept": _l("Idea accepted"),
     "idea.reject": _l("Idea rejected"),
     "idea.hide": _l("Idea hidden"),
@@ -120,3 +122,188 @@ AUDIT_ACTION_NAMES = {
     "association.reject": _l("Association request rejected"),
     "association.representative_add": _l("Association representative added"),
 }
+
+# --- the committee's members and criteria (blueprints/committee) ---------------------------------
+
+MEMBER_KIND_NAMES = {
+    "commune": _l("Commune"),
+    "undp": _l("UNDP"),
+    "observer": _l("Observer (equality body)"),
+}
+
+CRITERION_KIND_NAMES = {
+    "scored": _l("Scored by the members"),
+    "support": _l("Citizen support (computed)"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "committee.member_appointed": _l("Committee member appointed"),
+    "committee.chair_set": _l("Committee chair appointed"),
+    "committee.member_removed": _l("Committee member removed"),
+    "committee.criterion_created": _l("Criterion created"),
+    "committee.criterion_changed": _l("Criterion changed"),
+    "committee.criterion_deleted": _l("Criterion deleted"),
+})
+
+# --- scoring rounds (blueprints/rounds) -------------------------------------------------------------
+
+ROUND_STATUS_NAMES = {
+    "draft": _l("Draft"),
+    "open": _l("Open for scoring"),
+    "closed": _l("Closed"),
+    "published": _l("Published"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "committee.round_created": _l("Scoring round created"),
+    "committee.round_projects_set": _l("Projects of a scoring round changed"),
+    "committee.round_opened": _l("Scoring round opened"),
+    "committee.round_closed": _l("Scoring round closed"),
+    "committee.scores_saved": _l("Scores saved"),
+    "committee.recusal_declared": _l("Conflict of interest declared"),
+})
+
+# --- ranking (blueprints/ranking) ------------------------------------------------------------------
+
+AUDIT_ACTION_NAMES.update({
+    "committee.override": _l("Project moved against the computed ranking, with a justification"),
+    "committee.round_published": _l("Ranking of a round published"),
+})
+
+# --- projects: the PAC project sheet (blueprints/projects) -----------------------------------------
+
+COMPETENCE_NAMES = {
+    "own": _l("Own competence of the commune"),
+    "shared": _l("Competence shared with the State"),
+    "transferred": _l("Competence transferred by the State"),
+}
+
+# Policy markers: 0 not targeted, 1 significant objective, 2 principal objective.
+MARKER_NAMES = {
+    0: _l("Not targeted"),
+    1: _l("Significant objective"),
+    2: _l("Principal objective"),
+}
+
+MARKER_FIELD_NAMES = {
+    "marker_gender": _l("Gender equality"),
+    "marker_environment": _l("Environment and climate"),
+    "marker_accessibility": _l("Accessibility"),
+}
+
+# The short official names of the 17 UN Sustainable Development Goals.
+SDG_NAMES = {
+    1: _l("No poverty"),
+    2: _l("Zero hunger"),
+    3: _l("Good health and well-being"),
+    4: _l("Quality education"),
+    5: _l("Gender equality"),
+    6: _l("Clean water and sanitation"),
+    7: _l("Affordable and clean energy"),
+    8: _l("Decent work and economic growth"),
+    9: _l("Industry, innovation and infrastructure"),
+    10: _l("Reduced inequalities"),
+    11: _l("Sustainable cities and communities"),
+    12: _l("Responsible consumption and production"),
+    13: _l("Climate action"),
+    14: _l("Life below water"),
+    15: _l("Life on land"),
+    16: _l("Peace, justice and strong institutions"),
+    17: _l("Partnerships for the goals"),
+}
+
+# %(code)s is the project's code, %(title)s its title in the reader's language.
+NOTIFICATION_TEXTS["idea_in_project"] = _l(
+    "The committee made your idea part of the project %(code)s “%(title)s”.")
+
+AUDIT_ACTION_NAMES.update({
+    "committee.project_created": _l("Project created"),
+    "committee.project_changed": _l("Project sheet changed"),
+    "committee.project_ideas_linked": _l("Ideas added to a project"),
+    "committee.project_idea_unlinked": _l("Idea removed from a project"),
+})
+
+# --- execution follow-up (blueprints/execution) ----------------------------------------------------
+
+EXECUTION_STATUS_NAMES = {
+    "not_started": _l("Not started"),
+    "studies": _l("Studies"),
+    "tendering": _l("Tendering"),
+    "works": _l("Works under way"),
+    "done": _l("Done"),
+    "blocked": _l("Blocked"),
+    "dropped": _l("Dropped"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "execution.report_saved": _l("Execution report saved"),
+    "execution.milestone_added": _l("Milestone added"),
+    "execution.milestone_deleted": _l("Milestone deleted"),
+})
+
+# --- participatory-budget rules on support rounds (blueprints/pbrules) ---------------------------
+
+PB_RULE_NAMES = {
+    "greedy": _l("Greedy by votes"),
+    "greedy-no-skip": _l("Greedy, stopping at the first project that does not fit"),
+    "greedy-threshold": _l("Greedy above a vote threshold"),
+    "mes": _l("Equal Shares"),
+    "mes-add1": _l("Equal Shares with completion"),
+    "mes-add1-comparison": _l("Equal Shares with completion, compared with greedy"),
+}
+
+PB_RULE_HINTS = {
+    "greedy": _l("Funds the projects with the most votes first, skipping those that no longer fit in the budget."),
+    "greedy-no-skip": _l("Like greedy, but stops at the first project that does not fit."),
+    "greedy-threshold": _l("Like greedy, among the projects that reach the vote threshold only."),
+    "mes": _l("Gives every voter an equal share of the budget; a project is funded when its supporters can pay "
+              "for it together, the projects they share most first."),
+    "mes-add1": _l("Equal Shares, then each voter's share is raised one dirham at a time while the funded "
+                   "projects still fit in the budget."),
+    "mes-add1-comparison": _l("Keeps the Equal Shares outcome unless more voters prefer the greedy one."),
+}
+
+PB_VOTE_TYPE_NAMES = {
+    "approval": _l("Approval (each voter names the projects they support)"),
+    "choose-1": _l("One project per voter"),
+    "cumulative": _l("Points shared out by each voter"),
+    "scoring": _l("Scores"),
+    "ordinal": _l("Rankings"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "committee.support_round_created": _l("Support round built from residents' supports"),
+})
+
+# --- the committee's programme: envelopes, versions, the council's decision (blueprints/programme) --
+
+VERSION_STATUS_NAMES = {
+    "draft": _l("Draft"),
+    "proposed": _l("Proposed to the council"),
+    "adopted": _l("Adopted by the council"),
+    "superseded": _l("Superseded by a revision"),
+}
+
+# Why the builder skipped a project. %(year)s a year, %(amount)s an amount in MAD, %(end)s the plan's last year.
+SKIP_REASONS = {
+    "envelope": _l("does not fit the %(year)s envelope: %(amount)s short"),
+    "axis_cap": _l("does not fit the %(year)s cap of its axis: %(amount)s short"),
+    "ends_after_plan": _l("would end after %(end)s"),
+    "starts_after_plan": _l("cannot start before %(year)s, after the plan ends"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "programme.envelopes_saved": _l("Budget envelopes saved"),
+    "programme.version_built": _l("Programme version built from a ranking"),
+    "programme.entry_pinned": _l("Project pinned to a year of the programme, with a justification"),
+    "programme.entry_moved": _l("Project moved to another year of the programme, with a justification"),
+    "programme.entry_unpinned": _l("Project unpinned in the programme, with a justification"),
+    "programme.entry_dropped": _l("Project dropped from the programme, with a justification"),
+    "programme.entry_restored": _l("Project restored to the programme, with a justification"),
+    "programme.schedule_edited": _l("Yearly schedule of a project changed"),
+    "programme.version_proposed": _l("Programme version proposed to the council"),
+    "programme.version_adopted": _l("Council's adoption of a programme version recorded"),
+    "programme.visa_recorded": _l("Governor's visa recorded"),
+    "programme.revision_started": _l("Mid-term revision of the programme started"),
+    "programme.opinion_recorded": _l("Equality body's opinion recorded"),
+})

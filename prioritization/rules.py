@@ -93,7 +93,11 @@ def outcome(instance: Instance, rule: str | None = None) -> Outcome:
     rule = rule_of(instance) if rule is None else PABULIB_RULES.get(rule, rule)
     if rule not in RULES:
         raise RuleError(f"unknown rule `{rule}` (known: {', '.join(RULES)})")
-    profile = Profile.of(instance)
+    return outcome_of(Profile.of(instance), instance, rule)
+
+
+def outcome_of(profile: Profile, instance: Instance, rule: str) -> Outcome:
+    """`outcome` on a profile already built (rule: one of RULES)."""
     if rule == "greedy":
         return profile.greedy(rule)
     if rule == "greedy-no-skip":
@@ -108,6 +112,14 @@ def outcome(instance: Instance, rule: str | None = None) -> Outcome:
     if rule == "mes-add1":
         return profile.mes_add1()
     return profile.mes_add1_comparison()
+
+
+def explain(instance: Instance, rule: str | None = None):
+    """The outcome of `rule` with, per project, why it was selected or not: a
+    prioritization.rules_explain.Explanation (outcomes are those of `outcome`)."""
+    from prioritization.rules_explain import explain as explain_rule
+
+    return explain_rule(instance, rule)
 
 
 def id_key_function(ids: Sequence[str]) -> Callable[[str], tuple]:
@@ -173,16 +185,25 @@ class Profile:
                budget: int | Fraction | None = None) -> Outcome:
         left = self.budget if budget is None else budget
         chosen = []
-        for c in self.greedy_order():
+        # Why each project was taken or not (for rules_explain): (index, "selected" | "no_room" |
+        # "threshold" | "after_stop", money left when its turn came).
+        order = self.greedy_order()
+        trace = []
+        for c in order:
             if threshold is not None and self.score[c] < threshold:
+                trace.append((c, "threshold", left))
                 continue
             if self.cost[c] <= left:
+                trace.append((c, "selected", left))
                 chosen.append(c)
                 left -= self.cost[c]
-            elif not skip:
-                break
+            else:
+                trace.append((c, "no_room", left))
+                if not skip:
+                    break
+        trace.extend((c, "after_stop", left) for c in order[len(trace):])
         details = {"scores": {self.ids[c]: self.score[c] for c in range(len(self.ids))},
-                   "votes": {self.ids[c]: self.votes[c] for c in range(len(self.ids))}}
+                   "votes": {self.ids[c]: self.votes[c] for c in range(len(self.ids))}, "trace": trace}
         if threshold is not None:
             details["threshold"] = threshold
         return self._outcome(rule, chosen, details)

@@ -7,7 +7,17 @@ Object rules (editing one's own idea, acting for one's association) live here to
 """
 from __future__ import annotations
 
-from models import Association, AssociationRepresentative, Idea, IdeaStatus, Role, User
+from models import (
+    Association,
+    AssociationRepresentative,
+    CommitteeMember,
+    Idea,
+    IdeaStatus,
+    MemberKind,
+    Plan,
+    Role,
+    User,
+)
 from extensions import db
 from sqlalchemy import select
 
@@ -29,7 +39,23 @@ POLICY: dict[str, frozenset[str]] = {
     "moderation.decide": frozenset({M, AD}),
     "admin.manage": frozenset({AD}),
     "admin.audit": frozenset({AD}),
+    # the plan's committee (object rules below: member of that plan's committee, chair, not observer)
+    "committee.read": frozenset({C}),  # any member, observers included
+    "committee.score": frozenset({C}),  # members who score (not observers)
+    "committee.chair": frozenset({C}),  # the chair only
+    "project.manage": frozenset({C}),  # members who score (not observers)
+    "committee.appoint": frozenset({AD}),  # commune admins appoint members and the chair
+    "criteria.manage": frozenset({C, AD}),  # the chair, or a commune admin
+    "criteria.read": frozenset({C, AD}),  # seat holders (observers included) and commune admins
+    "programme.manage": frozenset({C}),  # programme and support rounds: seat holders who score (can_score)
+    "execution.update": frozenset({C, AD}),  # execution follow-up: seat holders who score (can_score), commune admins
+    "programme.read": frozenset({C, AD}),  # programme versions: seat holders (observers too) and commune admins
+    "programme.decide": frozenset({AD}),  # the council's decision and the governor's visa: commune admins
+    "opinion.record": frozenset({C, AD}),  # equality body's opinion: observer seat (can_record_opinion), commune admins
 }
+
+# Roles whose holders must pass a second factor (TOTP) before acting in that role.
+SECOND_FACTOR_ROLES = frozenset({C, AD})
 
 # Actions that only need a signed-in person, whatever their roles.
 SIGNED_IN_ACTIONS = frozenset({"account.own", "commune.join"})
@@ -95,3 +121,71 @@ def can_act_for(user: User | None, association: Association | None) -> bool:
     if association is None or user is None:
         return False
     return any(a.id == association.id for a in represented_associations(user, association.commune_id))
+
+
+# --- the committee ---------------------------------------------------------------------------
+
+def committee_member(user: User | None, plan: Plan | None) -> CommitteeMember | None:
+    """The person's seat on the plan's committee, if they hold one and the committee role."""
+    if user is None or plan is None or not getattr(user, "is_authenticated", False):
+        return None
+    if Role.COMMITTEE not in roles_of(user, plan.commune_id):
+        return None
+    return db.session.scalar(
+        select(CommitteeMember).where(CommitteeMember.plan_id == plan.id, CommitteeMember.user_id == user.id)
+    )
+
+
+def can_read_committee(user: User | None, plan: Plan | None) -> bool:
+    return committee_member(user, plan) is not None
+
+
+def can_score(user: User | None, plan: Plan | None) -> bool:
+    member = committee_member(user, plan)
+    return member is not None and member.kind != MemberKind.OBSERVER
+
+
+def is_chair(user: User | None, plan: Plan | None) -> bool:
+    member = committee_member(user, plan)
+    return member is not None and member.is_chair
+
+
+def can_manage_criteria(user: User | None, plan: Plan | None) -> bool:
+    if plan is None:
+        return False
+    return Role.ADMIN in roles_of(user, plan.commune_id) or is_chair(user, plan)
+
+
+def can_read_criteria(user: User | None, plan: Plan | None) -> bool:
+    """Seat holders (observers included) and the commune's admins, who manage the criteria."""
+    if plan is None:
+        return False
+    return Role.ADMIN in roles_of(user, plan.commune_id) or can_read_committee(user, plan)
+
+
+def can_update_execution(user: User | None, plan: Plan | None) -> bool:
+    """Execution follow-up (reports, milestones): committee members who score, or the commune's admins."""
+    if plan is None:
+        return False
+    return Role.ADMIN in roles_of(user, plan.commune_id) or can_score(user, plan)
+
+
+def can_read_programme(user: User | None, plan: Plan | None) -> bool:
+    """Programme versions: seat holders (observers included) and the commune's admins (who record
+    the council's decision)."""
+    if plan is None:
+        return False
+    return Role.ADMIN in roles_of(user, plan.commune_id) or can_read_committee(user, plan)
+
+
+def can_decide_programme(user: User | None, plan: Plan | None) -> bool:
+    """The council's decision and the governor's visa are recorded by the commune's admins."""
+    return plan is not None and Role.ADMIN in roles_of(user, plan.commune_id)
+
+
+def can_record_opinion(user: User | None, plan: Plan | None) -> bool:
+    """The equality body's opinion: its observer on the committee, or the commune's admins."""
+    if plan is None:
+        return False
+    member = committee_member(user, plan)
+    return Role.ADMIN in roles_of(user, plan.commune_id) or (member is not None and member.kind == MemberKind.OBSERVER)

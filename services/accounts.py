@@ -271,11 +271,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(user: User) -> str:
+def open_session(user: User, *, second_factor_ok: bool = False) -> str:
     """Start a session; return the random token for the cookie (256 bits)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(UserSession(user_id=user.id, token_hash=_digest(token), created_at=now, last_seen_at=now))
+    db.session.add(UserSession(user_id=user.id, token_hash=_digest(token), created_at=now, last_seen_at=now,
+                               second_factor_ok=second_factor_ok))
     db.session.flush()
     return token
 

@@ -18,8 +18,7 @@ from models import Association, Comment, Idea, Plan, Stance, User
 from models._base import utcnow
 from services import access, notifications, phases
 from services.errors import NotAllowed, NotFound, ServiceError
-from services.ideas import TEXT_PROBLEMS
-from services.text import clean, problem_with
+from services.text import check_text
 
 BODY_MAX = 3000
 MAX_DEPTH = 2
@@ -45,15 +44,7 @@ def _public_idea(idea_id: int) -> Idea:
 
 
 def _body(body: str | None) -> str:
-    body = clean(body)
-    if not body:
-        raise ServiceError(_l("Write your comment."), field="body")
-    if len(body) > BODY_MAX:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=BODY_MAX), field="body")
-    problem = problem_with(body)
-    if problem:
-        raise ServiceError(TEXT_PROBLEMS[problem], field="body")
-    return body
+    return check_text(body, "body", max_length=BODY_MAX, required_message=_l("Write your comment."))
 
 
 def post(

@@ -16,7 +16,7 @@ from extensions import db
 from models import Axis, Membership, Neighbourhood, Phase, PhaseKind, Plan, Role, User
 from services import accounts, audit, notifications
 from services.errors import Conflict, NotAllowed, NotFound, ServiceError
-from services.text import clean, problem_with
+from services.text import check_text
 
 NAME_MAX = 200
 SUPPORT_LIMIT_MAX = 1000
@@ -27,29 +27,6 @@ GRANTABLE_ROLES = (Role.MODERATOR, Role.COMMITTEE, Role.ADMIN)
 # The two lists of official names an admin manages, by URL name.
 ENTRY_MODELS: dict[str, type[Axis] | type[Neighbourhood]] = {"axes": Axis, "neighbourhoods": Neighbourhood}
 _AUDIT_NAMES = {"axes": "axis", "neighbourhoods": "neighbourhood"}
-
-TEXT_PROBLEM_MESSAGES = {
-    "bidi": _l("Remove the invisible direction-control characters from this text."),
-    "control": _l("Remove the invisible control characters from this text."),
-    "markup": _l("Write plain text: HTML tags and scripts are not allowed."),
-}
-
-
-def check_text(value: str | None, field: str, *, max_length: int, required: bool = True,
-               required_message=None) -> str | None:
-    """Clean one free-text value and raise a field error if it is refused."""
-    value = clean(value)
-    if not value:
-        if required:
-            raise ServiceError(required_message or _l("This field is required."), field=field)
-        return None
-    if len(value) > max_length:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
-    problem = problem_with(value)
-    if problem:
-        raise ServiceError(TEXT_PROBLEM_MESSAGES[problem], field=field)
-    return value
-
 
 # --- Tifinagh ------------------------------------------------------------------------------------
 

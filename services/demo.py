@@ -119,7 +119,11 @@ ROLE_ACCOUNTS = [
     ("resident (phone)", "0612345678", "Youssef Benali", (Role.RESIDENT,)),
     ("association representative", "association@" + DEMO_DOMAIN, "Nadia Amrani", (Role.RESIDENT, Role.ASSOCIATION)),
     ("moderator", "moderator@" + DEMO_DOMAIN, "كريم الموذن", (Role.RESIDENT, Role.MODERATOR)),
-    ("committee member", "committee@" + DEMO_DOMAIN, "Leila Haddad (PNUD)", (Role.COMMITTEE,)),
+    ("committee chair", "committee@" + DEMO_DOMAIN, "Leila Haddad", (Role.COMMITTEE,)),
+    ("committee member (UNDP)", "undp@" + DEMO_DOMAIN, "Karim Benjelloun (PNUD)", (Role.COMMITTEE,)),
+    ("committee member (commune 2)", "commune2@" + DEMO_DOMAIN, "سعاد الخمليشي", (Role.COMMITTEE,)),
+    ("committee member (commune 3)", "commune3@" + DEMO_DOMAIN, "Hamid Ouazzani", (Role.COMMITTEE,)),
+    ("committee observer (IEECAG)", "observer@" + DEMO_DOMAIN, "فاطمة الزهراء العلمي", (Role.COMMITTEE,)),
     ("commune admin", "admin@" + DEMO_DOMAIN, "مدير المنصة", (Role.ADMIN,)),
 ]
 
@@ -281,4 +285,8 @@ def seed_tetouan(n_ideas: int = 300, seed: int = 2023, n_residents: int = 150) -
             idea.comment_count += 1
             setattr(idea, f"comments_{stance}", getattr(idea, f"comments_{stance}") + 1)
     db.session.flush()
+    # The committee: seats, criteria, projects from these ideas, a published and an open round.
+    from services.demo_committee import seed_committee
+
+    seed_committee(commune, plan, rng=rng)
     return created

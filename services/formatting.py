@@ -5,7 +5,7 @@ from datetime import date as date_type
 from datetime import datetime
 
 from babel import Locale
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
 
 
 def mad(amount: int | float | None) -> str:
@@ -19,6 +19,18 @@ def mad(amount: int | float | None) -> str:
 
 def number(value: int | float | None) -> str:
     return "" if value is None else format_decimal(value)
+
+
+def decimal(value: int | float | None, digits: int = 2) -> str:
+    """A number with exactly `digits` decimals in the locale's style, e.g. "3.90" (en), "3,90" (fr_MA)."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0." + "0" * digits if digits > 0 else "#,##0")
+
+
+def percent(value: int | float | None) -> str:
+    """A share (0–1) as a whole percentage in the locale's style, e.g. "85%" (en), "85 %" (fr_MA)."""
+    return "" if value is None else format_percent(value)
 
 
 def date(value: date_type | datetime | None, fmt: str = "medium") -> str:

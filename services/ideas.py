@@ -16,11 +16,12 @@ from sqlalchemy import Select, false, func, literal, select, union_all
 from sqlalchemy.orm import aliased, defer, joinedload
 
 from extensions import db
-from models import PUBLIC_STATUSES, Association, Axis, Commune, Idea, IdeaStatus, Neighbourhood, Plan, User
+from models import (PUBLIC_STATUSES, Association, Axis, Commune, Idea, IdeaStatus, Neighbourhood, Plan, Project,
+                    ProjectIdea, User)
 from models._base import TrilingualName, utcnow
 from services import access, phases, supports
 from services.errors import NotAllowed, NotFound, ServiceError
-from services.text import clean, normalize, problem_with, search_terms
+from services.text import check_text, normalize, search_terms
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 5000
@@ -38,11 +39,6 @@ DEFAULT_SORT = "supports"
 LIST_DEFERRED = (Idea.description, Idea.search_text, Idea.review_note, Idea.hidden_reason, Idea.location_text)
 STATUS_FILTERS = tuple(s.value for s in PUBLIC_STATUSES)
 
-TEXT_PROBLEMS = {
-    "bidi": _l("Remove the invisible direction-control characters from this text."),
-    "control": _l("Remove the invisible control characters from this text."),
-    "markup": _l("Write plain text: HTML tags and scripts are not allowed."),
-}
 
 
 @dataclass(frozen=True)
@@ -131,17 +127,7 @@ def choices(commune_id: int) -> tuple[list[Choice], list[Choice]]:
 # --- validation ------------------------------------------------------------------------------
 
 def _text(value: str | None, name: str, maximum: int, *, required: bool, empty_message) -> str | None:
-    value = clean(value)
-    if not value:
-        if required:
-            raise ServiceError(empty_message, field=name)
-        return None
-    if len(value) > maximum:
-        raise ServiceError(_l("Use at most %(n)d characters.", n=maximum), field=name)
-    problem = problem_with(value)
-    if problem:
-        raise ServiceError(TEXT_PROBLEMS[problem], field=name)
-    return value
+    return check_text(value, name, max_length=maximum, required=required, required_message=empty_message)
 
 
 def _checked(user: User, commune_id: int, data: IdeaInput) -> dict:
@@ -316,6 +302,7 @@ class IdeaView:
     plan: Plan
     support_used: int = 0
     supported: bool = False
+    project: Project | None = None  # the project the idea became (services.projects), if any
 
 
 def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
@@ -329,6 +316,9 @@ def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
     stmt = (
         select(Idea, Plan)
         .join(Plan, Plan.id == Idea.plan_id)
+        # The project it became, if any: an idea is in at most one (ProjectIdea.idea_id is unique).
+        .outerjoin(ProjectIdea, ProjectIdea.idea_id == Idea.id)
+        .outerjoin(Project, Project.id == ProjectIdea.project_id)
         .where(Idea.id == idea_id, Idea.commune_id == commune_id)
         .options(
             # The author's roles are not needed here: don't let User's selectin load add a statement.
@@ -339,6 +329,7 @@ def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
     )
     if viewer_id is not None:
         stmt = stmt.add_columns(*supports.state_columns(viewer_id))
+    stmt = stmt.add_columns(Project)
     row = db.session.execute(stmt).unique().first()
     if row is None:
         raise NotFound(_l("This idea does not exist or is no longer public."))
@@ -346,5 +337,5 @@ def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
     if not idea.is_public and (viewer_id is None or idea.author_id != viewer_id):
         raise NotFound(_l("This idea does not exist or is no longer public."))
     if viewer_id is None:
-        return IdeaView(idea, plan)
-    return IdeaView(idea, plan, int(row[2] or 0), bool(row[3]))
+        return IdeaView(idea, plan, project=row[-1])
+    return IdeaView(idea, plan, int(row[2] or 0), bool(row[3]), project=row[-1])

@@ -23,8 +23,11 @@ KINDS = (
     "idea_auto_hidden",  # hidden pending review after reports from several people
     "comment_auto_hidden",
     "role_granted",
+    "second_factor_reset",  # an admin reset the person's lost second factor
     "role_revoked",
     "association_representative_added",
+    # projects area: an idea became (part of) a project; params code and title {ar, fr, zgh}
+    "idea_in_project",
 )
 
 

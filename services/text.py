@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
+from services.errors import ServiceError
+
 # Bidirectional embedding/override/isolate controls: legitimate text never needs
 # them, and they can make a title display differently from what it says.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -30,6 +34,32 @@ def problem_with(text: str) -> str | None:
     if MARKUP.search(text):
         return "markup"
     return None
+
+
+# What `problem_with` codes mean, for the person who typed the text.
+TEXT_PROBLEMS = {
+    "bidi": _l("Remove the invisible direction-control characters from this text."),
+    "control": _l("Remove the invisible control characters from this text."),
+    "markup": _l("Write plain text: HTML tags and scripts are not allowed."),
+}
+
+
+def check_text(value: str | None, field: str, *, max_length: int, required: bool = True,
+               required_message=None, min_length: int = 0, too_short_message=None) -> str | None:
+    """Clean one free-text value, or raise a ServiceError naming `field` (None when optional and empty)."""
+    value = clean(value)
+    if not value:
+        if required:
+            raise ServiceError(required_message or _l("This field is required."), field=field)
+        return None
+    if len(value) < min_length:
+        raise ServiceError(too_short_message or _l("Write at least %(n)d characters.", n=min_length), field=field)
+    if len(value) > max_length:
+        raise ServiceError(_l("Use at most %(n)d characters.", n=max_length), field=field)
+    problem = problem_with(value)
+    if problem:
+        raise ServiceError(TEXT_PROBLEMS[problem], field=field)
+    return value
 
 
 def clean(text: str | None) -> str:

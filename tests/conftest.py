@@ -229,8 +229,57 @@ def post(client, url, data=None, *, htmx=False, token=True, **kwargs):
     return client.post(url, data=data, headers=headers, **kwargs)
 
 
+TOTP_SECRET_SHOWN = re.compile(r'id="totp-secret"[^>]*>([^<]+)<')
+
+
+def fresh_totp_code(user_id: int, secret: str) -> str:
+    """A valid code for a time step the person has not used yet (codes are single-use).
+
+    The current step, else the next one (both accepted: valid_window=1). If both were used
+    already (a third sign-in of one person within ~30 s), the stored last step is set back
+    directly in the database for the test: the replay protection itself is tested in
+    tests/test_totp.py.
+    """
+    import pyotp
+    from sqlalchemy import select, update
+
+    from models import User
+    from services import totp
+
+    db.session.rollback()  # read what the requests committed
+    last = db.session.scalar(select(User.totp_last_step).where(User.id == user_id))
+    otp = pyotp.TOTP(secret)
+    current = otp.timecode(totp.clock())
+    for step in (current, current + 1):
+        if last is None or step > last:
+            return otp.generate_otp(step)
+    db.session.execute(update(User).where(User.id == user_id).values(totp_last_step=current - 1))
+    db.session.commit()
+    return otp.generate_otp(current)
+
+
 def login(client, user, password=DEFAULT_PASSWORD):
-    """Sign in through the real login form."""
+    """Sign in through the real login form; committee members and admins also pass the
+    second factor (set it up on their first sign-in, else a fresh code for their secret)."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy import select
+
+    from models import User
+
     response = post(client, "/login", {"identifier": user.email or user.phone, "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    path = urlsplit(response.headers["Location"]).path
+    if path == "/login/second-factor/setup":
+        page = client.get(path).get_data(as_text=True)
+        match = TOTP_SECRET_SHOWN.search(page)
+        assert match, page[:500]
+        secret = match.group(1).replace(" ", "")
+    elif path == "/login/second-factor":
+        db.session.rollback()
+        secret = db.session.scalar(select(User.totp_secret).where(User.id == user.id))
+    else:
+        return response
+    response = post(client, path, {"code": fresh_totp_code(user.id, secret)})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     return response

@@ -40,8 +40,109 @@ def world(app, commune):
     comment = Comment(idea_id=idea.id, author_id=author.id, stance="for", body="Un avis.")
     db.session.add(comment)
     association = make_association(commune, users["association"])
+    committee = _committee_world(commune, users["committee"], idea)
     db.session.commit()
-    return {"users": users, "idea": idea, "comment": comment, "association": association, "commune": commune}
+    return {"users": users, "idea": idea, "comment": comment, "association": association, "commune": commune,
+            **committee}
+
+
+def _committee_world(commune, chair, idea) -> dict:
+    """A plan committee whose chair is the "committee" visitor, one criterion, one project made
+    from the idea, and a round (draft) over it."""
+    from extensions import db
+    from models import (CommitteeMember, Criterion, Plan, Project, ProjectIdea, RoundProject,
+                        ScoringRound)
+    from sqlalchemy import select
+
+    plan = db.session.scalar(select(Plan).where(Plan.commune_id == commune.id))
+    member = CommitteeMember(plan_id=plan.id, user_id=chair.id, kind="commune", is_chair=True)
+    criterion = Criterion(plan_id=plan.id, code="impact", kind="scored", weight=1.0,
+                          name_ar="الأثر", name_fr="Impact", name_zgh="ⴰⵙⵓⵖⵍ")
+    project = Project(commune_id=commune.id, plan_id=plan.id, code="TET-01", title_ar="مشروع",
+                      title_fr="Projet", title_zgh="ⴰⵙⵏⴼⴰⵔ", axis_id=idea.axis_id, total_cost=1000,
+                      commune_share=500, duration_years=1, earliest_start_year=plan.start_year)
+    db.session.add_all([member, criterion, project])
+    db.session.flush()
+    db.session.add(ProjectIdea(project_id=project.id, idea_id=idea.id))
+    round_ = ScoringRound(plan_id=plan.id, name="Round 1")
+    db.session.add(round_)
+    db.session.flush()
+    db.session.add(RoundProject(round_id=round_.id, project_id=project.id))
+    db.session.flush()
+    return {"member": member, "criterion": criterion, "project": project, "round": round_,
+            **_support_round_world(commune, plan, project), **_execution_world(plan, project),
+            **_public_programme_world(plan, project), **_committee_programme_world(plan, project)}
+
+
+def _support_round_world(commune, plan, project) -> dict:
+    """A platform support round (pbrules) over the world's project, with one anonymous ballot."""
+    from extensions import db
+    from models import SupportBallot, SupportRound, SupportRoundProject
+
+    support_round = SupportRound(commune_id=commune.id, plan_id=plan.id, name="Supports", vote_type="approval",
+                                 budget="1000", meta_json='{"budget": "1000", "vote_type": "approval", '
+                                 '"num_projects": "1", "num_votes": "1"}',
+                                 project_columns_json='["project_id", "cost"]', num_ballots=1, source="platform")
+    db.session.add(support_round)
+    db.session.flush()
+    db.session.add_all([
+        SupportRoundProject(round_id=support_round.id, position=0, external_id=project.code, cost=1000,
+                            project_id=project.id),
+        SupportBallot(round_id=support_round.id, position=1, projects=project.code),
+    ])
+    db.session.flush()
+    return {"support_round": support_round}
+
+
+def _execution_world(plan, project) -> dict:
+    """Execution follow-up: a report and a milestone (no photo) of the world's project in the plan's first year."""
+    from datetime import date
+
+    from extensions import db
+    from models import ExecutionReport, Milestone
+
+    milestone = Milestone(project_id=project.id, happened_on=date(plan.start_year, 3, 1), label="Lancement")
+    db.session.add_all([milestone, ExecutionReport(project_id=project.id, year=plan.start_year, status="studies",
+                                                   percent_complete=10, amount_spent=0)])
+    db.session.flush()
+    return {"execution_year": plan.start_year, "milestone_id": milestone.id}  # an id: the matrix deletes it
+
+
+def _public_programme_world(plan, project) -> dict:
+    """A PROPOSED programme version (public, unlike drafts) placing the world's project, for the
+    public programme pages; numbered 90 so it never takes another helper's version number."""
+    from extensions import db
+    from models import ProgrammeEntry, ProgrammeVersion, ScheduleLine
+
+    version = ProgrammeVersion(plan_id=plan.id, number=90, status="proposed")
+    db.session.add(version)
+    db.session.flush()
+    entry = ProgrammeEntry(version_id=version.id, project_id=project.id, position=1, state="placed",
+                           start_year=plan.start_year)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add(ScheduleLine(entry_id=entry.id, year=plan.start_year, amount=project.total_cost))
+    db.session.flush()
+    return {"public_version_id": version.id}
+
+
+def _committee_programme_world(plan, project) -> dict:
+    """The committee's programme: an envelope per plan year and a DRAFT version placing the project."""
+    from extensions import db
+    from models import BudgetEnvelope, ProgrammeEntry, ProgrammeVersion, ScheduleLine
+
+    db.session.add_all([BudgetEnvelope(plan_id=plan.id, year=y, amount=10_000, participatory_amount=0)
+                        for y in range(plan.start_year, plan.end_year + 1)])
+    version = ProgrammeVersion(plan_id=plan.id, number=1, status="draft")
+    db.session.add(version)
+    db.session.flush()
+    entry = ProgrammeEntry(version_id=version.id, project_id=project.id, position=1, state="placed",
+                           start_year=plan.start_year)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add(ScheduleLine(entry_id=entry.id, year=plan.start_year, amount=project.total_cost))
+    db.session.flush()
+    return {"programme_version_id": version.id}
 
 
 def _url(rule, world) -> str:
@@ -57,6 +158,12 @@ def _url(rule, world) -> str:
         "kind": "idea",
         "user_id": world["users"]["resident"].id,
         "role": "moderator",
+        "project_id": world["project"].id,
+        "round_id": world["round"].id,
+        "criterion_id": world["criterion"].id,
+        "member_id": world["member"].id,
+        "code": world["project"].code,
+        "support_round_id": world["support_round"].id,
     }
     if rule.endpoint.startswith("admin."):
         values["kind"] = "axes"
@@ -64,6 +171,13 @@ def _url(rule, world) -> str:
         values["item_id"] = db.session.scalar(select(Axis.id).where(Axis.commune_id == world["commune"].id))
     if "id" in rule.arguments:
         values["id"] = world["association"].id
+    if rule.endpoint.startswith("execution."):  # execution follow-up: a plan year, the world's milestone
+        values.update(year=world["execution_year"], milestone_id=world["milestone_id"])
+    if rule.endpoint.startswith(("programme_public.", "opendata.")):  # public programme, open data
+        values.update(version_id=world["public_version_id"], dataset="projects", fmt="csv",
+                      round_id=world["support_round"].id)
+    if rule.endpoint.startswith("programme."):  # the committee's programme: its draft version
+        values["version_id"] = world["programme_version_id"]
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give the matrix a sample value for {missing}"
     path = rule.rule
@@ -127,4 +241,8 @@ def test_every_route_answers_as_declared(app, client, world, visitor):
 OBJECT_CHECKED = {
     "ideas.edit_idea", "ideas.submit_idea", "associations.add_representative",
     "ideas.association_support", "ideas.association_withdraw", "admin.revoke_role",
+    "ranking.committee_ranking",  # the matrix's round is a draft: the ranking stays hidden (blind scoring)
+    "rounds.all_scores",  # the matrix's round is a draft: everybody's scores stay hidden until it closes
+    "rounds.all_scores_csv",  # same rule for the CSV export
+    "programme.record_opinion",  # the equality body's observer seat (or an admin): the chair is refused
 }

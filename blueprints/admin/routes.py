@@ -15,7 +15,7 @@ from blueprints._helpers import ButtonForm, attach_error, page_number, redirect_
 from blueprints.admin.forms import GrantRoleForm, NamesForm, PlanForm, RejectAssociationForm
 from extensions import db
 from models import AuditEntry, PhaseKind, User
-from services import associations, audit, communes, moderation, phases
+from services import associations, audit, communes, moderation, phases, totp
 from services.errors import ServiceError
 
 bp = Blueprint("admin", __name__)
@@ -198,6 +198,28 @@ def revoke_role(user_id, role, **_):
                       staff=communes.staff(g.commune.id), button=ButtonForm(formdata=None), message=exc.message)
     db.session.commit()
     flash(_l("Role removed. The person was notified."), "success")
+    return redirect_to("admin.roles")
+
+
+@bp.post("/<commune>/admin/roles/<int:user_id>/second-factor/reset")
+@requires("admin.manage")
+def reset_second_factor(user_id, **_):
+    """Recovery for a staff member who lost the phone holding their second factor."""
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    person = db.session.get(User, user_id)
+    if person is None or not person.roles_in(g.commune.id):
+        abort(404)
+    try:
+        totp.reset_by_admin(person, actor=current_user, commune_id=g.commune.id)
+    except ServiceError as exc:
+        db.session.rollback()
+        return render("admin/roles.html", "admin/_roles.html", status=409, form=GrantRoleForm(formdata=None),
+                      staff=communes.staff(g.commune.id), button=ButtonForm(formdata=None), message=exc.message)
+    db.session.commit()
+    flash(_l("Second factor reset: the person sets it up again at their next sign-in. They were notified."),
+          "success")
     return redirect_to("admin.roles")
 
 

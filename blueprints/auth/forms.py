@@ -120,3 +120,41 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new_password", message=_l("The two passwords are not the same.")),
         ],
     )
+
+
+class WellFormedCode:
+    """Six digits (spaces, dashes and Arabic-Indic digits are accepted as typed)."""
+
+    def __call__(self, form, field):
+        from services import totp
+
+        if field.data and not totp.is_well_formed(field.data):
+            raise ValidationError(_l("Enter the 6 digits shown in your authenticator app."))
+
+
+def _code_field():
+    return StringField(
+        _l("6-digit code"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Enter the 6-digit code from your authenticator app.")),
+            Length(max=16, message=_l("Enter the 6 digits shown in your authenticator app.")),
+            WellFormedCode(),
+        ],
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    """The code at sign-in, at set-up and when a session steps up."""
+
+    code = _code_field()
+
+
+class ResetSecondFactorForm(FlaskForm):
+    """Turning the second factor off (to set it up again) takes a current code and the password."""
+
+    code = _code_field()
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024, message=_l("This password is too long."))],
+    )

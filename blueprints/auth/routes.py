@@ -2,8 +2,12 @@
 
 Sign-in is two steps kept apart on purpose: `accounts.authenticate` checks the
 password, `_complete_sign_in` opens the server-side session. The staff second
-factor (TOTP, a later issue) goes between them: remember the pending person in
-the session, ask for the code on its own page, then call `_complete_sign_in`.
+factor (TOTP, services.totp) goes between them for people who hold a committee or
+admin role anywhere: the pending person is remembered in the cookie session for
+5 minutes, the code (or, the first time, the set-up) is asked on its own page, and
+only then is `_complete_sign_in` called, with the session marked second_factor_ok.
+A session opened without it steps up at /account/second-factor (auth.step_up)
+before any committee or admin action (blueprints/_access.py).
 """
 from __future__ import annotations
 
@@ -16,10 +20,17 @@ from sqlalchemy import select
 
 from blueprints._access import public, signed_in
 from blueprints._helpers import attach_error, is_htmx, render, safe_next
-from blueprints.auth.forms import ChangePasswordForm, JoinForm, LoginForm, RegisterForm
+from blueprints.auth.forms import (
+    ChangePasswordForm,
+    JoinForm,
+    LoginForm,
+    RegisterForm,
+    ResetSecondFactorForm,
+    SecondFactorForm,
+)
 from extensions import db, limiter
-from models import Commune
-from services import accounts
+from models import Commune, User
+from services import accounts, totp
 from services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
@@ -41,6 +52,30 @@ def _sign_in_failed(_response) -> bool:
 
 def _password_change_key() -> str:
     return f"password-change:{getattr(current_user, 'id', 'anonymous')}"
+
+
+# Wrong passwords and wrong codes draw on the same limits: 5 a minute per account, 20 per IP.
+PENDING = "second_factor_pending"  # {user_id, at, next, limit_key}: password right, code not yet
+SETUP = "totp_setup"  # {user_id, secret}: a secret shown but not confirmed yet
+
+
+def _pending_account_key() -> str:
+    pending = session.get(PENDING)
+    return (pending.get("limit_key") if isinstance(pending, dict) else None) or "sign-in:nobody-pending"
+
+
+def _signed_in_account_key() -> str:
+    identifier = getattr(current_user, "identifier", "") if current_user.is_authenticated else ""
+    return "sign-in:" + accounts.identifier_key(identifier or "anonymous")
+
+
+def _sign_in_limits(account_key):
+    """The sign-in limits, shared by every route that checks a password or a code."""
+    ip = limiter.shared_limit("20/minute", scope="sign-in-ip", key_func=get_remote_address, methods=["POST"],
+                              deduct_when=_sign_in_failed)
+    account = limiter.shared_limit("5/minute", scope="sign-in-account", key_func=account_key, methods=["POST"],
+                                   deduct_when=_sign_in_failed)
+    return lambda view: ip(account(view))
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -79,7 +114,7 @@ def _consent_label(form, commune) -> None:
     )
 
 
-def _complete_sign_in(user, target: str, welcome: str | None = None):
+def _complete_sign_in(user, target: str, welcome: str | None = None, *, second_factor: bool = False):
     """Open a fresh server-side session for `user` and go to `target`.
 
     The whole cookie session is replaced (no fixation) and any session this browser
@@ -87,7 +122,7 @@ def _complete_sign_in(user, target: str, welcome: str | None = None):
     """
     accounts.close_session(session.get("sid"))
     session.clear()
-    token = accounts.open_session(user)
+    token = accounts.open_session(user, second_factor_ok=second_factor)
     session["sid"] = token
     login_user(user)
     db.session.commit()
@@ -165,8 +200,7 @@ def _register_links():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20/minute", key_func=get_remote_address, methods=["POST"], deduct_when=_sign_in_failed)
-@limiter.limit("5/minute", key_func=_sign_in_account_key, methods=["POST"], deduct_when=_sign_in_failed)
+@_sign_in_limits(_sign_in_account_key)
 def login():
     g.sign_in_failed = False
     target = safe_next(request.values.get("next"), "")
@@ -177,7 +211,8 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.identifier.data, form.password.data)
         if user is not None:
-            # The staff second factor (later) is asked for here, before any session exists.
+            if totp.required(user):  # committee members and admins: the code first
+                return _begin_second_factor(user, target)
             return _complete_sign_in(user, target or _home_for(user))
         g.sign_in_failed = failed = True
     status = INVALID if form.is_submitted() else 200
@@ -206,16 +241,19 @@ def logout():
 
 # --- the person's account -------------------------------------------------------------------
 
-def _account_page(form, status: int = 200, changed: bool = False):
+def _account_page(form=None, status: int = 200, changed: bool = False, *, reset_form=None,
+                  partial: str = "auth/_password_form.html"):
     return render(
         "auth/account.html",
-        "auth/_password_form.html",
+        partial,
         status=status,
-        form=form,
+        form=form or ChangePasswordForm(formdata=None),
         changed=changed,
         memberships=accounts.roles_by_commune(current_user),
         min_password=accounts.MIN_STAFF_PASSWORD if accounts.is_staff(current_user) else accounts.MIN_PASSWORD,
         max_password=accounts.MAX_PASSWORD,
+        second_factor_shown=totp.required(current_user) or bool(current_user.totp_secret),
+        reset_form=reset_form or ResetSecondFactorForm(formdata=None),
     )
 
 
@@ -251,3 +289,191 @@ def change_password():
         return _account_page(ChangePasswordForm(formdata=None), changed=True)
     flash(_("Your password is changed. You were signed out everywhere else."), "success")
     return redirect(url_for("auth.account"), 303)
+
+
+# --- the staff second factor ----------------------------------------------------------------
+
+def _begin_second_factor(user, target: str):
+    """The password is right; remember the person (5 minutes) and ask for the code.
+
+    No session exists yet: whatever this browser had is ended, as at a full sign-in.
+    """
+    limit_key = _sign_in_account_key()
+    accounts.close_session(session.get("sid"))
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    session[PENDING] = {"user_id": user.id, "at": int(totp.clock()), "next": target, "limit_key": limit_key}
+    db.session.commit()  # the sign-in time, a rehashed password
+    return _go(url_for("auth.second_factor" if user.totp_secret else "auth.second_factor_setup"))
+
+
+def _pending_user():
+    """The person whose password was right less than 5 minutes ago, or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    if not isinstance(started, int) or not 0 <= totp.clock() - started <= totp.PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user_id")) if isinstance(pending.get("user_id"), int) else None
+    if user is None or not user.is_active or not totp.required(user):
+        return None
+    return user
+
+
+def _restart():
+    """Nothing (or nothing recent) is pending: back to the password."""
+    if session.pop(PENDING, None) is not None:
+        flash(_("Your sign-in took too long. Please sign in again."), "error")
+    session.pop(SETUP, None)
+    return _go(url_for("auth.login"))
+
+
+def _finish_pending(user):
+    pending = session.get(PENDING) or {}
+    target = safe_next(pending.get("next"), "") or _home_for(user)
+    return _complete_sign_in(user, target, second_factor=True)
+
+
+def _setup_secret(user) -> str:
+    """The secret shown to this person until they confirm it (kept in the cookie session)."""
+    data = session.get(SETUP)
+    if isinstance(data, dict) and data.get("user_id") == user.id and isinstance(data.get("secret"), str):
+        return data["secret"]
+    secret = totp.new_secret()
+    session[SETUP] = {"user_id": user.id, "secret": secret}
+    return secret
+
+
+def _code_refused(form) -> None:
+    """Wrong, expired or replayed: one message; it counts against the sign-in limits."""
+    g.sign_in_failed = True
+    form.code.errors = [*form.code.errors, totp.InvalidCode().message]
+
+
+def _status(form) -> int:
+    return INVALID if form.is_submitted() else 200
+
+
+def _code_page(form, *, action: str, step_up: bool = False, next_: str = ""):
+    return render(
+        "auth/second_factor.html",
+        "auth/_second_factor_form.html",
+        status=_status(form),
+        form=form,
+        action=action,
+        step_up=step_up,
+        next=next_,
+    )
+
+
+def _setup_page(user, secret: str, form, *, action: str, step_up: bool = False, next_: str = ""):
+    uri = totp.provisioning_uri(secret, user.identifier)
+    return render(
+        "auth/second_factor_setup.html",
+        "auth/_second_factor_form.html",
+        status=_status(form),
+        form=form,
+        action=action,
+        step_up=step_up,
+        next=next_,
+        secret_grouped=totp.grouped(secret),
+        qr=totp.qr_svg(uri, _("QR code for your authenticator app: Tasharuk, %(account)s", account=user.identifier)),
+        issuer=totp.ISSUER,
+        account_name=user.identifier,
+    )
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@public
+@_sign_in_limits(_pending_account_key)
+def second_factor():
+    g.sign_in_failed = False
+    user = _pending_user()
+    if user is None:
+        return _restart()
+    if not user.totp_secret:
+        return _go(url_for("auth.second_factor_setup"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if totp.verify(user, form.code.data):
+            return _finish_pending(user)
+        _code_refused(form)
+    return _code_page(form, action=url_for("auth.second_factor"))
+
+
+@bp.route("/login/second-factor/setup", methods=["GET", "POST"])
+@public
+@_sign_in_limits(_pending_account_key)
+def second_factor_setup():
+    g.sign_in_failed = False
+    user = _pending_user()
+    if user is None:
+        return _restart()
+    if user.totp_secret:  # set already: replacing it takes a current code and the password
+        return _go(url_for("auth.second_factor"))
+    secret = _setup_secret(user)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if totp.enable(user, secret, form.code.data):
+            return _finish_pending(user)
+        _code_refused(form)
+    return _setup_page(user, secret, form, action=url_for("auth.second_factor_setup"))
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@signed_in
+@_sign_in_limits(_signed_in_account_key)
+def step_up():
+    """A session opened without the second factor proves it here (or sets it up)."""
+    g.sign_in_failed = False
+    target = safe_next(request.values.get("next"), "")
+    record = g.get("user_session")
+    user = current_user._get_current_object()  # a mapped User, not the proxy (the service refreshes it)
+    if not user.totp_secret and not totp.required(user):
+        return _go(url_for("auth.account"))  # nothing to prove
+    if user.totp_secret and record is not None and record.second_factor_ok:
+        return _go(target or url_for("auth.account"))
+    action = url_for("auth.step_up")
+    form = SecondFactorForm()
+    if user.totp_secret:
+        if form.validate_on_submit():
+            if totp.verify(user, form.code.data):
+                totp.mark_session(record)
+                db.session.commit()
+                return _go(target or url_for("auth.account"))
+            _code_refused(form)
+        return _code_page(form, action=action, step_up=True, next_=target)
+    secret = _setup_secret(user)
+    if form.validate_on_submit():
+        if totp.enable(user, secret, form.code.data):
+            totp.mark_session(record)
+            db.session.commit()
+            session.pop(SETUP, None)
+            flash(_("Your second factor is on."), "success")
+            return _go(target or url_for("auth.account"))
+        _code_refused(form)
+    return _setup_page(user, secret, form, action=action, step_up=True, next_=target)
+
+
+@bp.post("/account/second-factor/reset")
+@signed_in
+@_sign_in_limits(_signed_in_account_key)
+def reset_second_factor():
+    """Turn the second factor off to set it up again (a new phone): a current code AND the password."""
+    g.sign_in_failed = False
+    form = ResetSecondFactorForm()
+    partial = "auth/_second_factor_account.html"
+    if not form.validate_on_submit():
+        return _account_page(reset_form=form, status=INVALID, partial=partial)
+    try:
+        totp.reset(current_user._get_current_object(), code=form.code.data, password=form.password.data, session=g.get("user_session"))
+    except ServiceError as exc:
+        db.session.rollback()
+        g.sign_in_failed = True  # guessing a code or the password is limited like a sign-in
+        _apply_service_error(form, exc)
+        return _account_page(reset_form=form, status=exc.status, partial=partial)
+    db.session.commit()
+    flash(_("Your second factor is off. Set it up again now with your new authenticator app."), "success")
+    return _go(url_for("auth.step_up"))

@@ -213,6 +213,7 @@ def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_err
         "acted_association": acted_association,
         "support_open": phases.is_open(plan, "support"),
         "comment_open": phases.is_open(plan, "comment"),
+        "became_project": view.project if public_idea else None,
         "is_author": user is not None and idea.author_id == user.id,
         "can_edit": access.can_edit_idea(user, idea) and phases.is_open(plan, "propose"),
     }

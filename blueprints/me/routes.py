@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -74,6 +75,9 @@ def notification_text(note: Notification) -> Markup:
     for key, value in params.items():
         if key == "role":
             value = labels.ROLE_NAMES.get(value, value)
+        elif isinstance(value, dict):  # an official name stored in ar/fr/zgh (English readers get French)
+            lang = str(get_locale() or "ar").split("_")[0]
+            value = value.get("fr" if lang == "en" else lang) or value.get("ar") or ""
         values[key] = Markup("<bdi>%s</bdi>") % value
     return escape(str(template)) % values
 
@@ -86,6 +90,8 @@ def _link(note: Notification, params: dict, communes: dict[int, Commune]) -> str
         return None
     if "idea_id" in params and "ideas.show_idea" in current_app.view_functions:
         return url_for("ideas.show_idea", commune=commune.slug, idea_id=params["idea_id"])
+    if note.kind == "idea_in_project" and "projects.show_project" in current_app.view_functions:
+        return url_for("projects.show_project", commune=commune.slug, code=params.get("code", ""))
     if "association_id" in params:
         return url_for("associations.show", commune=commune.slug, association_id=params["association_id"])
     if note.kind in ("role_granted", "role_revoked"):

@@ -11,7 +11,7 @@ Helpers for tests:
   console_errors     console errors, page errors, failed or 4xx/5xx sub-resources
   axe_check(page)    axe-core, WCAG 2.2 AA tags, 0 violations or a readable report
   set_language(context, origin, lang)      the language cookie, as the switcher sets it
-  sign_in(page, user, password)            posts the real /login form
+  sign_in(page, user, password)            posts the real /login form (and the second factor)
   used_fonts(page, selector)               which fonts Chromium drew a node with (CDP)
 """
 from __future__ import annotations
@@ -76,6 +76,21 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(app):
+    """Each response read whole (and its iterable closed) before werkzeug writes it. When the
+    browser drops a connection (a favicon or font request cut short by the next navigation),
+    werkzeug's dev server can skip closing the response, and the static file it held open then
+    fails the next test with a ResourceWarning (filterwarnings = error)."""
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(_app):
     """The session's test app on a free loopback port; returns its origin (http://127.0.0.1:PORT)."""
@@ -83,7 +98,7 @@ def live_server(_app):
     assert url.startswith("postgresql") or (url.startswith("sqlite:///") and ":memory:" not in url), (
         f"the live server needs a database shared between threads (a SQLite file or PostgreSQL), not {url!r}"
     )
-    server = make_server("127.0.0.1", 0, _app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _buffered(_app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -198,15 +213,33 @@ def set_language(context, origin, lang):
 
 
 def sign_in(page, user, password=None):
-    """Sign in through the real login form (fields `identifier` and `password`)."""
-    from tests.conftest import DEFAULT_PASSWORD
+    """Sign in through the real login form (fields `identifier` and `password`); committee
+    members and admins then pass the second factor: on the set-up page the key shown as text
+    (#totp-secret), on the code page the stored secret, and a code for an unused time step."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import User
+    from tests.conftest import DEFAULT_PASSWORD, fresh_totp_code
 
     page.goto("/login")
     page.fill("input[name=identifier]", user.email or user.phone)
     page.fill("input[name=password]", password or DEFAULT_PASSWORD)
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
-    assert urlsplit(page.url).path != "/login", f"sign-in as {user.email or user.phone} failed: still on {page.url}"
+    path = urlsplit(page.url).path
+    if path in ("/login/second-factor/setup", "/login/second-factor"):
+        if path.endswith("/setup"):
+            secret = page.inner_text("#totp-secret").replace(" ", "").strip()
+        else:
+            db.session.rollback()  # see what the server committed
+            secret = db.session.scalar(select(User.totp_secret).where(User.id == user.id))
+        page.fill("input[name=code]", fresh_totp_code(user.id, secret))
+        with page.expect_navigation():
+            page.press("input[name=code]", "Enter")
+        path = urlsplit(page.url).path
+        db.session.rollback()  # end the test thread's read, so it never holds a lock against the server
+    assert not path.startswith("/login"), f"sign-in as {user.email or user.phone} failed: still on {page.url}"
 
 
 # --- fonts -------------------------------------------------------------------------------------

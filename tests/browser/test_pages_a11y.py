@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.conftest import DIRECTIONS, assert_only_local, axe_check, set_language, sign_in, used_fonts
-from tests.conftest import make_association, make_idea, make_user
+from tests.conftest import DEFAULT_PASSWORD, make_association, make_idea, make_user
 
 pytestmark = pytest.mark.browser
 LANGUAGES = ("ar", "fr", "zgh")  # en shares fr's direction and stylesheet
@@ -60,6 +61,204 @@ def _association(commune, author):
     return {"association_id": association.id}
 
 
+def _closed_round_chaired(commune, author):
+    """The hand-computed closed round of tests/test_ranking.py, chaired by `author`."""
+    from extensions import db
+    from models import CommitteeMember
+    from sqlalchemy import update
+    from tests.test_ranking import build_round
+
+    made = build_round(commune)
+    db.session.execute(update(CommitteeMember).where(CommitteeMember.plan_id == made["plan"].id)
+                       .values(is_chair=False))
+    db.session.add(CommitteeMember(plan_id=made["plan"].id, user_id=author.id, kind="commune", is_chair=True))
+    db.session.commit()
+    return {"round_id": made["round"].id}
+
+
+def _published_round(commune, author):  # noqa: ARG001
+    """That round, with an override (justification shown) and published."""
+    from extensions import db
+    from services import ranking
+    from tests.test_ranking import JUSTIFICATION, build_round
+
+    made = build_round(commune)
+    ranking.override(made["round"], made["projects"]["TET-03"], 1, JUSTIFICATION, made["users"]["A"])
+    ranking.publish(made["round"], made["users"]["A"])
+    db.session.commit()
+    return {"round_id": made["round"].id}
+
+
+# --- the committee's areas (issues 3 and 4) ------------------------------------------------------
+
+def _chair_seat(plan, author, kind="commune", chair=True):
+    """`author` takes a seat on the plan's committee, as its chair by default (the chair before steps down)."""
+    from sqlalchemy import update
+
+    from extensions import db
+    from models import CommitteeMember
+
+    if chair:
+        db.session.execute(update(CommitteeMember).where(CommitteeMember.plan_id == plan.id).values(is_chair=False))
+    db.session.add(CommitteeMember(plan_id=plan.id, user_id=author.id, kind=kind, is_chair=chair))
+    db.session.commit()
+
+
+def _round_chaired(status):
+    """tests/test_ranking.py's round in `status` (no scores while a draft), chaired by `author`."""
+    def setup(commune, author):
+        from tests.test_ranking import build_round
+
+        made = build_round(commune, status=status, **({"scores": {}} if status == "draft" else {}))
+        _chair_seat(made["plan"], author)
+        return {"round_id": made["round"].id, "project_id": made["projects"]["TET-02"].id,
+                "criterion_id": made["criteria"]["impact"].id, "code": "TET-01"}
+    return setup
+
+
+def _committee_seats(commune, author):  # noqa: ARG001
+    """A committee of three (chair, UNDP member, commune member) and an observer, for the admin."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import CommitteeMember
+    from tests.test_ranking import build_round
+
+    made = build_round(commune, status="draft", scores={}, observer=True)
+    seat = db.session.scalar(select(CommitteeMember.id).where(CommitteeMember.user_id == made["users"]["B"].id))
+    return {"member_id": seat}
+
+
+def _project_sheet(commune, author):  # noqa: ARG001
+    """The published round, and a full sheet for TET-01: ideas it came from, neighbourhoods,
+    indicators, partners, markers and goals."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import Neighbourhood, Project, ProjectIdea, ProjectIndicator, ProjectPartner
+
+    values = _published_round(commune, author)
+    project = db.session.scalar(select(Project).where(Project.code == "TET-01"))
+    resident = make_user(commune, name="Hanae")
+    idea = make_idea(commune, resident, title="حديقة للأطفال قرب المدرسة", status="accepted")
+    db.session.add(ProjectIdea(project_id=project.id, idea_id=idea.id))
+    project.neighbourhoods = list(db.session.scalars(select(Neighbourhood).where(
+        Neighbourhood.commune_id == commune.id).limit(2)))
+    project.objectives = "Offrir aux familles un espace vert sûr et accessible."
+    project.beneficiaries_total, project.beneficiaries_women, project.beneficiaries_men = 5000, 2600, 2400
+    project.beneficiaries_disabled = 120
+    project.sdgs, project.marker_gender, project.marker_environment, project.marker_accessibility = "5,11", 1, 2, 2
+    project.executing_department = "Service des espaces verts"
+    db.session.add_all([
+        ProjectIndicator(project_id=project.id, position=0, label="Surface verte aménagée", unit="m²",
+                         baseline=Decimal("0"), target=Decimal("4500")),
+        ProjectPartner(project_id=project.id, position=0, name="INDH", amount=400_000),
+    ])
+    db.session.commit()
+    return {**values, "code": "TET-01"}
+
+
+def _ideas_for_projects(commune, author):
+    """A chaired committee with projects, and public ideas to turn into projects."""
+    return {**_round_chaired("draft")(commune, author), **_ideas(commune, author)}
+
+
+def _support_round(commune, author):
+    """The platform's support round: residents' supports of the ideas behind three projects."""
+    from extensions import db
+    from models import ProjectIdea, Support
+    from services import pb_rounds
+    from tests.test_ranking import build_round
+
+    made = build_round(commune, status="draft", scores={})
+    plan = made["plan"]
+    _chair_seat(plan, author)
+    residents = [make_user(commune, name=f"Resident {n}") for n in range(2)]
+    for n, project in enumerate(made["projects"].values()):
+        idea = make_idea(commune, residents[0], title=f"Idée {n + 1} pour le quartier", status="accepted")
+        db.session.add(ProjectIdea(project_id=project.id, idea_id=idea.id))
+        for resident in residents[: 2 - n % 2]:
+            db.session.add(Support(idea_id=idea.id, user_id=resident.id, plan_id=plan.id))
+    db.session.flush()
+    support_round = pb_rounds.platform_round(plan, author, budget=3000)
+    db.session.commit()
+    return {"support_round_id": support_round.id}
+
+
+def _programme(stage, seat="chair"):
+    """tests/test_programme_builder.py's world (published ranking, envelopes) and a programme
+    version: "draft", "proposed" to the council, or "adopted" (with the equality body's opinion,
+    a report on TET-01's first year and a draft mid-term revision). `author` chairs the
+    committee (seat="chair") or holds no seat (seat=None: an admin, or a visitor on public pages)."""
+    def setup(commune, author):
+        from datetime import date, timedelta
+
+        from extensions import db
+        from services import execution, programme
+        from tests.test_programme_builder import programme_world
+
+        made = programme_world(commune)
+        plan, users, chair = made["plan"], made["users"], made["users"]["A"]
+        if seat == "chair":
+            _chair_seat(plan, author)
+            chair = author
+        version = programme.build_version(plan, made["round"].id, chair)
+        values = {"version_id": version.id, "project_id": made["projects"]["TET-01"].id, "year": plan.start_year}
+        if stage in ("proposed", "adopted"):
+            programme.propose(plan, version, chair)
+        if stage == "adopted":
+            programme.record_opinion(plan, version, programme.OpinionInput(
+                body="L'instance relève que les projets retenus tiennent compte de l'accessibilité.\nAvis favorable.",
+                signed_by="Présidente de l'IEECAG", given_on=date.today() - timedelta(days=40)), users["O"])
+            programme.record_adoption(plan, version, programme.AdoptionInput(
+                session_date=date.today() - timedelta(days=30), decision_reference="Délibération n° 45/2022",
+                votes_for=30, votes_against=5, votes_abstaining=2), users["admin"])
+            execution.save_report(plan, made["projects"]["TET-01"], plan.start_year, execution.ReportInput(
+                status="works", percent_complete=40, amount_spent=300_000,
+                delay_causes="Retard de livraison des matériaux."), users["admin"])
+            revision = programme.start_revision(plan, version, chair, today=date(plan.start_year + 2, 1, 15))
+            values["revision_id"] = revision.id
+        db.session.commit()
+        return values
+    return setup
+
+
+def _password_only(page, user):
+    """The password step of the sign-in, stopping at the staff second factor."""
+    page.goto("/login")
+    page.fill("input[name=identifier]", user.email or user.phone)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    assert urlsplit(page.url).path in ("/login/second-factor", "/login/second-factor/setup"), page.url
+
+
+def _totp_secret(commune, author):  # noqa: ARG001
+    """`author` set up the second factor earlier: the sign-in asks for a code."""
+    import pyotp
+
+    from extensions import db
+
+    author.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    return {}
+
+
+def _signed_in_then_made_staff(page, user):
+    """A resident's session; the person is then made a committee member: their session has not
+    passed the second factor, so staff pages send them to set it up (step-up)."""
+    from extensions import db
+    from models import Membership
+
+    sign_in(page, user)
+    db.session.rollback()
+    commune_id = user.memberships[0].commune_id
+    db.session.add(Membership(user_id=user.id, commune_id=commune_id, role="committee"))
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class PageCase:
     name: str
@@ -68,6 +267,7 @@ class PageCase:
     roles: tuple[str, ...] | None = None  # signed in with these roles first; None = anonymous
     status: int = 200
     setup: Callable | None = field(default=None, compare=False)
+    sign_in_with: Callable | None = field(default=None, compare=False)  # instead of sign_in(page, author)
 
     def __str__(self) -> str:
         return self.name
@@ -111,8 +311,89 @@ PAGES = [
     PageCase("admin audit log", "/tetouan/admin/audit", "admin.audit", roles=("admin",)),
     PageCase("admin plan", "/tetouan/admin/plan", "admin.plan_settings", roles=("admin",)),
     PageCase("admin roles", "/tetouan/admin/roles", "admin.roles", roles=("admin",)),
-    # To append when they exist: the committee's pages, and the staff second factor (TOTP):
-    # sign_in() then has to complete it for committee members and admins.
+    # ranking area (blueprints/ranking)
+    PageCase("published rankings", "/tetouan/ranking", "ranking.public_rankings", setup=_published_round),
+    PageCase("published ranking", "/tetouan/ranking/{round_id}", "ranking.public_ranking", setup=_published_round),
+    PageCase("how projects are ranked", "/tetouan/ranking/method", "ranking.method", setup=_published_round),
+    PageCase("committee ranking", "/tetouan/committee/rounds/{round_id}/ranking", "ranking.committee_ranking",
+             roles=("committee",), setup=_closed_round_chaired),
+    # The staff second factor (TOTP): at sign-in (set-up, code) and when a session steps up.
+    PageCase("second factor set-up", "/login/second-factor/setup", "auth.second_factor_setup", roles=("committee",),
+             sign_in_with=_password_only),
+    PageCase("second factor code", "/login/second-factor", "auth.second_factor", roles=("committee",),
+             setup=_totp_secret, sign_in_with=_password_only),
+    PageCase("second factor step-up", "/account/second-factor", "auth.step_up", roles=("resident",),
+             sign_in_with=_signed_in_then_made_staff),
+    # The committee (blueprints/committee): its home, criteria, members (admins).
+    PageCase("committee home", "/tetouan/committee", "committee.home", roles=("committee",),
+             setup=_round_chaired("open")),
+    PageCase("committee criteria", "/tetouan/committee/criteria", "committee.criteria", roles=("committee",),
+             setup=_round_chaired("draft")),
+    PageCase("new criterion", "/tetouan/committee/criteria/new", "committee.new_criterion", roles=("committee",),
+             setup=_round_chaired("draft")),
+    PageCase("edit criterion", "/tetouan/committee/criteria/{criterion_id}/edit", "committee.edit_criterion",
+             roles=("committee",), setup=_round_chaired("draft")),
+    PageCase("committee members", "/tetouan/admin/committee", "committee.members", roles=("admin",),
+             setup=_committee_seats),
+    PageCase("remove a committee member", "/tetouan/admin/committee/{member_id}/remove", "committee.remove_member",
+             roles=("admin",), setup=_committee_seats),
+    # Projects (blueprints/projects): public list and sheet, the committee's list, idea picker, form.
+    PageCase("project list", "/tetouan/projects", "projects.list_projects", setup=_published_round),
+    PageCase("project sheet", "/tetouan/projects/{code}", "projects.show_project", setup=_project_sheet),
+    PageCase("committee projects", "/tetouan/committee/projects", "projects.manage_projects", roles=("committee",),
+             setup=_round_chaired("draft")),
+    PageCase("ideas to turn into projects", "/tetouan/committee/ideas", "projects.pick_ideas", roles=("committee",),
+             setup=_ideas_for_projects),
+    PageCase("new project from an idea", "/tetouan/committee/projects/new?idea={idea_id}", "projects.new_project",
+             roles=("committee",), setup=_ideas_for_projects),
+    PageCase("edit project", "/tetouan/committee/projects/{project_id}/edit", "projects.edit_project",
+             roles=("committee",), setup=_round_chaired("draft")),
+    # Scoring rounds (blueprints/rounds).
+    PageCase("scoring rounds", "/tetouan/committee/rounds", "rounds.list_rounds", roles=("committee",),
+             setup=_closed_round_chaired),
+    PageCase("new scoring round", "/tetouan/committee/rounds/new", "rounds.new_round", roles=("committee",),
+             setup=_round_chaired("draft")),
+    PageCase("scoring round (draft)", "/tetouan/committee/rounds/{round_id}", "rounds.show_round",
+             roles=("committee",), setup=_round_chaired("draft")),
+    PageCase("scoring round (open)", "/tetouan/committee/rounds/{round_id}", "rounds.show_round",
+             roles=("committee",), setup=_round_chaired("open")),
+    PageCase("score a project", "/tetouan/committee/rounds/{round_id}/projects/{project_id}/score",
+             "rounds.score_project", roles=("committee",), setup=_round_chaired("open")),
+    PageCase("everybody's scores", "/tetouan/committee/rounds/{round_id}/scores", "rounds.all_scores",
+             roles=("committee",), setup=_closed_round_chaired),
+    # Support rounds and participatory-budgeting rules (blueprints/pbrules).
+    PageCase("support rounds", "/tetouan/committee/support-rounds", "pbrules.rounds", roles=("committee",),
+             setup=_support_round),
+    PageCase("support round rules", "/tetouan/support-rounds/{support_round_id}", "pbrules.compare",
+             setup=_support_round),
+    # The programme builder (blueprints/programme).
+    PageCase("programme", "/tetouan/committee/programme", "programme.overview", roles=("committee",),
+             setup=_programme("adopted")),
+    PageCase("budget envelopes", "/tetouan/committee/programme/envelopes", "programme.envelopes",
+             roles=("committee",), setup=_programme("draft")),
+    PageCase("programme version (draft)", "/tetouan/committee/programme/versions/{version_id}",
+             "programme.show_version", roles=("committee",), setup=_programme("draft")),
+    PageCase("programme version (adopted)", "/tetouan/committee/programme/versions/{version_id}",
+             "programme.show_version", roles=("committee",), setup=_programme("adopted")),
+    PageCase("equality body's opinion", "/tetouan/committee/programme/versions/{version_id}/opinion",
+             "programme.record_opinion", roles=("admin",), setup=_programme("proposed", seat=None)),
+    PageCase("compare programme versions", "/tetouan/committee/programme/compare?a={version_id}&b={revision_id}",
+             "programme.compare", roles=("committee",), setup=_programme("adopted")),
+    # The public programme (blueprints/programme_public) and open data.
+    PageCase("public programme", "/tetouan/programme", "programme_public.programme",
+             setup=_programme("adopted", seat=None)),
+    PageCase("public programme version", "/tetouan/programme/versions/{version_id}", "programme_public.version",
+             setup=_programme("adopted", seat=None)),
+    PageCase("open data", "/tetouan/open-data", "opendata.index", setup=_programme("adopted", seat=None)),
+    # Execution follow-up (blueprints/execution).
+    PageCase("execution overview", "/tetouan/committee/execution", "execution.overview", roles=("committee",),
+             setup=_programme("adopted")),
+    PageCase("execution report", "/tetouan/committee/execution/{project_id}/{year}", "execution.update_report",
+             roles=("committee",), setup=_programme("adopted")),
+    PageCase("monitoring reports", "/tetouan/programme/reports", "execution.reports",
+             setup=_programme("adopted", seat=None)),
+    PageCase("annual monitoring report", "/tetouan/programme/report/{year}", "execution.annual_report",
+             setup=_programme("adopted", seat=None)),
 ]
 
 
@@ -138,7 +419,7 @@ def test_page_is_accessible(case, lang, app, commune, live_server, context, page
     author = make_user(commune, roles=case.roles or ("resident",))
     values = case.setup(commune, author) if case.setup else {}
     if case.roles is not None:
-        sign_in(page, author)
+        (case.sign_in_with or sign_in)(page, author)
     set_language(context, live_server, lang)
 
     response = page.goto(case.path.format(**values))
@@ -194,7 +475,17 @@ def test_script_is_drawn_with_the_self_hosted_font(lang, family, font_file, app,
 
 
 # Endpoints that answer GET but are not pages a person reads.
-NOT_PAGES = {"main.health", "main.bare", "static"}
+NOT_PAGES = {
+    "main.health", "main.bare", "static",
+    # Downloads: files for a spreadsheet or an analysis tool, not pages.
+    "rounds.score_sheet",        # a member's score sheet (CSV)
+    "rounds.all_scores_csv",     # everybody's scores once the round is closed (CSV)
+    "pbrules.download",          # a support round as a Pabulib .pb file
+    "opendata.download",         # the open data sets (CSV / JSON)
+    "opendata.csv_metadata",     # their CSV on the Web metadata (JSON)
+    "opendata.support_round_pb", # a support round in the open data (.pb)
+    "execution.milestone_photo", # a milestone's photo (image)
+}
 
 
 def test_every_page_is_in_the_accessibility_list():
