@@ -332,6 +332,8 @@ def annual_report(plan: Plan, year: int) -> AnnualReport:
 class ProjectProgress:
     reports: list[ExecutionReport]  # by year
     milestones: list[Milestone]  # by date
+    # (year, amount) of the project's yearly cost schedule in the public programme being followed
+    schedule: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -341,7 +343,11 @@ class ProjectProgress:
 def project_progress(project: Project) -> ProjectProgress:
     reports = list(db.session.scalars(select(ExecutionReport).where(ExecutionReport.project_id == project.id)
                                       .order_by(ExecutionReport.year)))
-    return ProjectProgress(reports, milestones_of(project))
+    plan = db.session.get(Plan, project.plan_id)
+    followed = followed_version(plan, public=True)
+    schedule = [(line.year, line.amount) for entry in followed.entries if entry.project_id == project.id
+                for line in entry.schedule]
+    return ProjectProgress(reports, milestones_of(project), sorted(schedule))
 
 
 def milestones_of(project: Project) -> list[Milestone]:

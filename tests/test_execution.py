@@ -687,3 +687,35 @@ def test_pages_render_in_every_language(client, world, lang):
         response = client.get(url)
         assert response.status_code == 200, url
         assert f'<html lang="{lang}"' in text(response)
+
+
+def test_the_public_sheet_shows_the_projects_yearly_schedule_from_the_programme(client, commune, plan):
+    """The project page gives the yearly cost schedule of the programme followed in public
+    (adopted, else proposed); a draft is not public, so its schedule is not shown."""
+    from models import (Axis, EntryState, ProgrammeEntry, ProgrammeVersion, Project, ScheduleLine,
+                        VersionStatus)
+
+    axis = db.session.scalar(select(Axis).where(Axis.commune_id == commune.id))
+    project = Project(commune_id=commune.id, plan_id=plan.id, code="SCH-01", title_ar="م", title_fr="Projet",
+                      title_zgh="ⴰⵙⵏⴼⴰⵔ", axis_id=axis.id, total_cost=3_000_001, commune_share=3_000_001,
+                      duration_years=2, earliest_start_year=plan.start_year)
+    version = ProgrammeVersion(plan_id=plan.id, number=1, status=VersionStatus.DRAFT)
+    db.session.add_all([project, version])
+    db.session.flush()
+    entry = ProgrammeEntry(version_id=version.id, project_id=project.id, position=1, state=EntryState.PLACED,
+                           start_year=plan.start_year)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add_all([ScheduleLine(entry_id=entry.id, year=plan.start_year, amount=1_000_001),
+                        ScheduleLine(entry_id=entry.id, year=plan.start_year + 1, amount=2_000_000)])
+    db.session.commit()
+    html = client.get("/tetouan/projects/SCH-01").get_data(as_text=True)
+    assert "Yearly schedules" not in html  # a draft is not public
+    version = db.session.get(ProgrammeVersion, version.id)
+    version.status = VersionStatus.PROPOSED
+    db.session.commit()
+    html = client.get("/tetouan/projects/SCH-01").get_data(as_text=True)
+    assert "Yearly schedules" in html
+    section = html.split('id="sheet-schedule-caption"')[1].split("</table>")[0]
+    assert f">{plan.start_year}</th>" in section and f">{plan.start_year + 1}</th>" in section
+    assert "1,000,001" in section and "2,000,000" in section

@@ -17,7 +17,8 @@ import pytest
 from tests.browser.conftest import DIRECTIONS, assert_only_local, axe_check, set_language, sign_in, used_fonts
 from tests.conftest import DEFAULT_PASSWORD, make_association, make_idea, make_user
 
-pytestmark = pytest.mark.browser
+# `rendering`: the PostgreSQL pass of scripts/test leaves these out (see there).
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 LANGUAGES = ("ar", "fr", "zgh")  # en shares fr's direction and stylesheet
 
 
