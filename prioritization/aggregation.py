@@ -457,7 +457,7 @@ def aggregate(criteria: Iterable[Criterion], projects: Iterable[Project] | None,
       the skipped ones count as their own weighted average of the others).
       disagreement = the POPULATION standard deviation (divide by n) of those weighted scores
       across the project's counted members; 0 with fewer than two.
-    - contested: disagreement ≥ contested_threshold (default 1.0 — a spread of a whole point
+    - contested: disagreement ≥ contested_threshold − 1e-9 (default 1.0 — a spread of a whole point
       of composite between members).
     - Kendall's W (tie-corrected) of the orderings by weighted score of the members who scored
       every project without being recused on any.
@@ -563,7 +563,7 @@ def aggregate(criteria: Iterable[Criterion], projects: Iterable[Project] | None,
         project, composite, values, members, disagreement, unscored = rows[index]
         results.append(ProjectResult(
             project=project.code, rank=rank, composite=composite, values=values, members=members,
-            disagreement=disagreement, contested=disagreement >= contested_threshold,
+            disagreement=disagreement, contested=disagreement >= contested_threshold - TIE_TOLERANCE,
             supports=project.supports, cost=project.cost, unscored=unscored))
 
     codes = [p.code for p in projects]

@@ -384,3 +384,16 @@ def test_the_package_imports_neither_flask_nor_sqlalchemy():
             "'models', 'services', 'extensions', 'app')]; print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_disagreement_exactly_at_the_threshold_is_contested_whatever_the_weights_scale():
+    # Found by Hypothesis: m0 gives 2 and m2 gives 0 on c0 (weight 4/5); c1 has weight 0.
+    # Weighted scores 2.0 and 0.0 -> population SD exactly 1.0 = the threshold. Scaling the
+    # weights by 205.489... rounds the normalised weight, which must not flip the flag.
+    criteria = [Criterion("c0", 4), Criterion("c1", 0), Criterion("c3", 1)]
+    rows = [Score("m0", "P3", "c0", 2.0), Score("m0", "P3", "c1", 0.0), Score("m2", "P3", "c0", 0.0)]
+    for factor in (1, 205.48945754700014, 0.001):
+        scaled = [Criterion(c.id, c.weight * factor) for c in criteria]
+        result = aggregate(scaled, None, rows).project("P3")
+        assert result.disagreement == pytest.approx(1.0, abs=1e-12)
+        assert result.contested, factor
