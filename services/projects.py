@@ -249,38 +249,31 @@ def project_of_idea(idea_id: int) -> Project | None:
     return projects_of_ideas([idea_id]).get(idea_id)
 
 
-def citizen_support(project_ids: Iterable[int]) -> dict[int, int]:
-    """project id -> number of DISTINCT residents who supported at least one of its ideas."""
+def _distinct_supporters(project_ids: Iterable[int], table, who) -> dict[int, int]:
+    """project id -> distinct `who` of the support `table` over the project's ideas (0 when none)."""
     ids = list(project_ids)
     counts = {pid: 0 for pid in ids}
     if not ids:
         return counts
     rows = db.session.execute(
-        select(ProjectIdea.project_id, func.count(func.distinct(Support.user_id)))
-        .join(Support, Support.idea_id == ProjectIdea.idea_id)
+        select(ProjectIdea.project_id, func.count(func.distinct(who)))
+        .join(table, table.idea_id == ProjectIdea.idea_id)
         .where(ProjectIdea.project_id.in_(ids))
         .group_by(ProjectIdea.project_id)
     )
     for pid, n in rows:
         counts[pid] = n
     return counts
+
+
+def citizen_support(project_ids: Iterable[int]) -> dict[int, int]:
+    """project id -> number of DISTINCT residents who supported at least one of its ideas."""
+    return _distinct_supporters(project_ids, Support, Support.user_id)
 
 
 def association_support(project_ids: Iterable[int]) -> dict[int, int]:
     """project id -> number of distinct associations that supported at least one of its ideas."""
-    ids = list(project_ids)
-    counts = {pid: 0 for pid in ids}
-    if not ids:
-        return counts
-    rows = db.session.execute(
-        select(ProjectIdea.project_id, func.count(func.distinct(AssociationSupport.association_id)))
-        .join(AssociationSupport, AssociationSupport.idea_id == ProjectIdea.idea_id)
-        .where(ProjectIdea.project_id.in_(ids))
-        .group_by(ProjectIdea.project_id)
-    )
-    for pid, n in rows:
-        counts[pid] = n
-    return counts
+    return _distinct_supporters(project_ids, AssociationSupport, AssociationSupport.association_id)
 
 
 # --- checking the sheet --------------------------------------------------------------------------
