@@ -20,6 +20,8 @@ ROLE_NAMES = {
     "moderator": _l("Moderator"),
     "committee": _l("Committee member"),
     "admin": _l("Commune administrator"),
+    "bureau": _l("Council bureau (petitions)"),
+    "equality": _l("Equality body member (IEECAG)"),
 }
 
 IDEA_STATUS_NAMES = {
@@ -215,6 +217,17 @@ SDG_NAMES = {
 # %(code)s is the project's code, %(title)s its title in the reader's language.
 NOTIFICATION_TEXTS["idea_in_project"] = _l(
     "The committee made your idea part of the project %(code)s “%(title)s”.")
+NOTIFICATION_TEXTS.update({
+    "idea_ranked": _l("The project %(code)s “%(title)s”, made from your idea, was ranked %(rank)s by the committee."),
+    "idea_in_programme": _l("The project %(code)s “%(title)s”, made from your idea, entered the adopted programme "
+                            "(from %(year)s)."),
+    "idea_progress": _l("The project %(code)s “%(title)s”, made from your idea, made progress: %(percent)s%% done "
+                        "in %(year)s."),
+    "petition_threshold": _l("The petition “%(title)s” that you signed reached the number of signatures needed."),
+    "petition_filed": _l("The petition “%(title)s” was filed with the commune (receipt %(number)s)."),
+    "petition_answered": _l("The commune's bureau answered the petition “%(title)s”."),
+    "equality_response": _l("The committee responded to the equality body's opinion “%(title)s”."),
+})
 
 AUDIT_ACTION_NAMES.update({
     "committee.project_created": _l("Project created"),
@@ -290,6 +303,7 @@ SKIP_REASONS = {
     "axis_cap": _l("does not fit the %(year)s cap of its axis: %(amount)s short"),
     "ends_after_plan": _l("would end after %(end)s"),
     "starts_after_plan": _l("cannot start before %(year)s, after the plan ends"),
+    "participatory_share": _l("chosen by residents but does not fit the %(year)s participatory share: %(amount)s short"),
 }
 
 AUDIT_ACTION_NAMES.update({

@@ -94,6 +94,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a SQLite table (create, copy, DROP, rename). With foreign
+            # keys on, that DROP would cascade to the rows that reference the table (a programme
+            # version's entries...). They are switched off for the migration (the pragma only works
+            # outside a transaction, hence the raw driver cursor) and checked after it.
+            _pragma(connection, "PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -102,6 +109,20 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = _pragma(connection, "PRAGMA foreign_key_check")
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing to missing rows: {broken[:5]}")
+
+
+def _pragma(connection, statement):
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import true as sa_true
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,6 +75,9 @@ class ProgrammeVersion(db.Model):
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("programme_version.id"))
     is_revision: Mapped[bool] = mapped_column(default=False)  # mid-term revision (art. 80, from year 3)
     scoring_round_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_round.id"))
+    # The participatory share: residents' choices from this support round under this rule (None = none)
+    support_round_id: Mapped[int | None] = mapped_column(ForeignKey("support_round.id", ondelete="SET NULL"))
+    support_rule: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -132,6 +136,10 @@ class ProgrammeEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     justification: Mapped[str | None] = mapped_column(Text)
     participatory: Mapped[bool] = mapped_column(default=False)  # funded from the participatory share
+    # Chosen by residents: place in the support rule's selection (1 = first); None = not chosen.
+    share_order: Mapped[int | None] = mapped_column(Integer)
+    # In the committee's ranking (False: only residents chose it, `position` comes after the ranking)
+    ranked: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     version: Mapped[ProgrammeVersion] = relationship(back_populates="entries")
     project: Mapped["Project"] = relationship(lazy="joined")  # noqa: F821

@@ -18,9 +18,11 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
     COMMITTEE = "committee"
     ADMIN = "admin"  # commune administrator
+    BUREAU = "bureau"  # the council's bureau: receives petitions and records their admissibility (arts. 121-125)
+    EQUALITY = "equality"  # member of the equality body (IEECAG, art. 120): publishes formal opinions
 
 
-STAFF_ROLES = frozenset({Role.MODERATOR, Role.COMMITTEE, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.MODERATOR, Role.COMMITTEE, Role.ADMIN, Role.BUREAU, Role.EQUALITY})
 
 
 class User(UserMixin, db.Model):

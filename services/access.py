@@ -22,6 +22,7 @@ from extensions import db
 from sqlalchemy import select
 
 R, A, M, C, AD = Role.RESIDENT, Role.ASSOCIATION, Role.MODERATOR, Role.COMMITTEE, Role.ADMIN
+B, EQ = Role.BUREAU, Role.EQUALITY
 
 # action -> roles (in the commune of the URL) that may take it.
 POLICY: dict[str, frozenset[str]] = {
@@ -52,10 +53,19 @@ POLICY: dict[str, frozenset[str]] = {
     "programme.read": frozenset({C, AD}),  # programme versions: seat holders (observers too) and commune admins
     "programme.decide": frozenset({AD}),  # the council's decision and the governor's visa: commune admins
     "opinion.record": frozenset({C, AD}),  # equality body's opinion: observer seat (can_record_opinion), commune admins
+    # petitions to the council (organic law 113-14, arts. 121-125)
+    "petition.draft": frozenset({R, A}),  # residents draft and name an agent; associations file in their own name
+    "petition.sign": frozenset({R}),  # residents who declare they meet the conditions
+    "petition.file": frozenset({R, A}),  # the agent (object rule) or the association's representative
+    "petition.decide": frozenset({B, AD}),  # the bureau: receipt, admissibility, referral, reasoned refusal
+    "petition.oversee": frozenset({B, AD}),  # the list of files with their deadlines, overdue flagged
+    # the equality body (IEECAG, art. 120)
+    "equality.publish": frozenset({EQ}),  # formal, attributable opinions
+    "equality.respond": frozenset({C, AD}),  # the committee's response (seat holders who score, or admins)
 }
 
 # Roles whose holders must pass a second factor (TOTP) before acting in that role.
-SECOND_FACTOR_ROLES = frozenset({C, AD})
+SECOND_FACTOR_ROLES = frozenset({C, AD, B})
 
 # Actions that only need a signed-in person, whatever their roles.
 SIGNED_IN_ACTIONS = frozenset({"account.own", "commune.join"})

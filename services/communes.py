@@ -22,7 +22,7 @@ NAME_MAX = 200
 SUPPORT_LIMIT_MAX = 1000
 # Roles an admin grants and revokes here. Resident and association roles come from
 # registration and from verifying an association, never from this screen.
-GRANTABLE_ROLES = (Role.MODERATOR, Role.COMMITTEE, Role.ADMIN)
+GRANTABLE_ROLES = (Role.MODERATOR, Role.COMMITTEE, Role.ADMIN, Role.BUREAU, Role.EQUALITY)
 
 # The two lists of official names an admin manages, by URL name.
 ENTRY_MODELS: dict[str, type[Axis] | type[Neighbourhood]] = {"axes": Axis, "neighbourhoods": Neighbourhood}

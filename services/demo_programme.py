@@ -208,9 +208,11 @@ def _choose(version: ProgrammeVersion, wanted: list[tuple[str, str]], other: str
     return (entries[-1], other) if entries else None
 
 
-def _version(plan: Plan, round_: ScoringRound, chair: User) -> ProgrammeVersion:
-    """Version 1 from the published ranking, one project pinned and one dropped (justified)."""
-    version = programme.build_version(plan, round_.id, chair)
+def _version(plan: Plan, round_: ScoringRound, chair: User, support_round: SupportRound | None) -> ProgrammeVersion:
+    """Version 1 from the published ranking (the participatory share filled with residents' choices
+    from the platform's support round), one project pinned and one dropped (justified)."""
+    version = programme.build_version(plan, round_.id, chair,
+                                      support_round_id=support_round.id if support_round else None)
     done: set[int] = set()
     pin = _choose(version, PIN, PIN_OTHER, exclude=done, states=(EntryState.PLACED,))
     if pin is not None:
@@ -406,16 +408,16 @@ def seed_programme(commune: Commune, plan: Plan, *, rng: random.Random, chair: U
     today = phases.today()
     _envelopes(commune, plan, chair)
     made: dict = {"envelopes": len(programme.plan_years(plan))}
+    support_round = _support_round(plan, chair)
+    if support_round is not None:
+        made["support_round"] = support_round.id
     round_ = _published_round(plan)
     if round_ is not None:
-        version = _version(plan, round_, chair)
+        version = _version(plan, round_, chair, support_round)
         if any(e.state == EntryState.PLACED for e in version.entries):
             _decide(plan, version, chair=chair, admin=admin, observer=observer, today=today)
             made["reports"], made["milestones"] = _execution(rng, plan, version, chair=chair, admin=admin,
                                                              today=today)
         made["version"] = version.id
-    support_round = _support_round(plan, chair)
-    if support_round is not None:
-        made["support_round"] = support_round.id
     db.session.flush()
     return made

@@ -28,6 +28,16 @@ KINDS = (
     "association_representative_added",
     # projects area: an idea became (part of) a project; params code and title {ar, fr, zgh}
     "idea_in_project",
+    # what became of my idea (params: idea_id, code, title {ar, fr, zgh} and below)
+    "idea_ranked",  # + rank: the project made from it was ranked in a published ranking
+    "idea_in_programme",  # + year: the project entered the adopted programme
+    "idea_progress",  # + year, percent, status: the project's yearly follow-up moved
+    # petitions (params: petition_id, title, and below)
+    "petition_threshold",  # a petition I signed reached its threshold
+    "petition_filed",  # + number: filed with the commune (dated receipt)
+    "petition_answered",  # + outcome (admissible/refused): the bureau decided
+    # the equality body
+    "equality_response",  # + subject: the committee responded to an opinion I published
 )
 
 

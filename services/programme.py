@@ -30,12 +30,13 @@ from models import (
     Project,
     ScheduleLine,
     ScoringRound,
+    SupportRound,
     User,
     VersionStatus,
 )
 from models._base import utcnow
 from prioritization import programme as fit
-from services import access, audit, phases, ranking
+from services import access, audit, pb_rounds, phases, ranking
 from services.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 from services.projects import AMOUNT_MAX, _money
@@ -236,7 +237,8 @@ def _fit_envelopes(plan: Plan) -> list[fit.Envelope]:
     if missing:
         raise Conflict(_l("Set the budget envelope of every year of the plan first (missing: %(years)s).",
                           years=", ".join(str(y) for y in missing)))
-    return [fit.Envelope(year, e.amount, {str(c.axis_id): c.amount for c in e.axis_caps})
+    return [fit.Envelope(year, e.amount, {str(c.axis_id): c.amount for c in e.axis_caps},
+                         participatory=e.participatory_amount)
             for year, e in sorted(stored.items())]
 
 
@@ -282,6 +284,7 @@ class YearView:
     envelope: int | None
     participatory: int
     committed: int
+    share_committed: int  # what the residents' choices take from the participatory share
     placed: list[tuple[ProgrammeEntry, int]]  # (entry, amount that year), in rank order
     just_missed: list[tuple[ProgrammeEntry, int]]  # (entry, shortfall that year), smallest first
 
@@ -329,7 +332,8 @@ def view(plan: Plan, version: ProgrammeVersion) -> VersionView:
         missed.sort(key=lambda pair: (pair[1], pair[0].position))
         years.append(YearView(year, envelope.amount if envelope else None,
                               envelope.participatory_amount if envelope else 0,
-                              sum(amount for _e, amount in here), here, missed[:JUST_MISSED]))
+                              sum(amount for _e, amount in here),
+                              sum(amount for e, amount in here if e.participatory), here, missed[:JUST_MISSED]))
     return VersionView(version, years, placed, skipped, dropped)
 
 
@@ -342,6 +346,8 @@ class _State:
     pinned: int | None
     dropped: bool
     schedule: tuple[int, ...] | None
+    share_order: int | None = None  # chosen by residents (place in the rule's selection)
+    ranked: bool = True
 
 
 def _custom_schedule(entry: ProgrammeEntry) -> tuple[int, ...] | None:
@@ -356,7 +362,8 @@ def _custom_schedule(entry: ProgrammeEntry) -> tuple[int, ...] | None:
 
 
 def _states(version: ProgrammeVersion) -> dict[int, _State]:
-    return {e.project_id: _State(e.pinned_year, e.state == EntryState.DROPPED, _custom_schedule(e))
+    return {e.project_id: _State(e.pinned_year, e.state == EntryState.DROPPED, _custom_schedule(e),
+                                 e.share_order, e.ranked)
             for e in version.entries}
 
 
@@ -365,7 +372,8 @@ def _candidate(entry: ProgrammeEntry, state: _State) -> fit.Candidate:
     return fit.Candidate(code=project.code, rank=entry.position, cost=project.total_cost,
                          duration=project.duration_years, earliest_year=project.earliest_start_year,
                          axis=str(project.axis_id), pinned_year=None if state.dropped else state.pinned,
-                         dropped=state.dropped, schedule=state.schedule)
+                         dropped=state.dropped, schedule=state.schedule, share_order=state.share_order,
+                         ranked=state.ranked)
 
 
 def _builder_refusal(exc: fit.ProgrammeError, plan: Plan) -> ServiceError:
@@ -407,6 +415,7 @@ def _store(version: ProgrammeVersion, result: fit.Programme, states: dict[int, _
         state = states[entry.project_id]
         code = entry.project.code
         placement = result.placement(code)
+        entry.participatory = placement is not None and placement.participatory
         if placement is not None:
             entry.state, entry.start_year, entry.reason = EntryState.PLACED, placement.start_year, None
             entry.schedule.extend(ScheduleLine(year=y, amount=a) for y, a in sorted(placement.schedule.items()))
@@ -425,9 +434,49 @@ def _store(version: ProgrammeVersion, result: fit.Programme, states: dict[int, _
     db.session.flush()
 
 
-def build_version(plan: Plan, round_id: int | None, actor: User) -> ProgrammeVersion:
+DEFAULT_SHARE_RULE = "mes-add1-comparison"
+
+
+@dataclass(frozen=True)
+class ResidentsChoice:
+    """The participatory share's input: a support round of the plan and the rule to apply to it."""
+
+    round_: SupportRound
+    rule: str
+    project_ids: tuple[int, ...]  # the plan's projects the rule selects, in selection order
+
+
+def share_rounds(plan: Plan) -> list[SupportRound]:
+    """The plan's support rounds whose rules were run (those the builder can take residents' choices from)."""
+    return [r for r in pb_rounds.rounds_of(plan) if r.plan_id == plan.id and r.comparison_json]
+
+
+def residents_choice(plan: Plan, support_round_id: int | None, rule: str | None) -> ResidentsChoice | None:
+    """The projects a support round funds under `rule` (default: Equal Shares with completion and the
+    comparison step), or None without a round. Refused when the envelopes reserve no share."""
+    if support_round_id is None:
+        return None
+    round_ = db.session.get(SupportRound, support_round_id)
+    if round_ is None or round_.plan_id != plan.id or not round_.comparison_json:
+        raise ServiceError(_l("Choose one of the plan's support rounds."), field="support_round_id")
+    if not any(e.participatory_amount for e in envelopes_of(plan).values()):
+        raise ServiceError(_l("The budget envelopes reserve no participatory share: set one before taking "
+                              "residents' choices."), field="support_round_id")
+    comparison = pb_rounds.compare(round_)
+    rule = rule or DEFAULT_SHARE_RULE
+    column = next((c for c in comparison.columns if c.rule == rule and not c.unavailable), None)
+    if column is None:
+        raise ServiceError(_l("Choose one of the rules computed on this support round."), field="rule")
+    links = {row.id: row.project_id for row in comparison.projects}
+    ids = tuple(links[code] for code in column.selected if links.get(code) is not None)
+    return ResidentsChoice(round_, rule, ids)
+
+
+def build_version(plan: Plan, round_id: int | None, actor: User, *, support_round_id: int | None = None,
+                  rule: str | None = None) -> ProgrammeVersion:
     """A new DRAFT version from a published ranking: every project of the round in its final order,
-    fitted into the plan's envelopes."""
+    fitted into the plan's envelopes. With a support round, the projects residents chose under
+    `rule` first fill each year's participatory share (prioritization.programme)."""
     _require(access.can_score(actor, plan), NOT_A_BUILDER)
     if round_id is None:
         raise ServiceError(_l("Choose the published ranking to build from."), field="round_id")
@@ -436,6 +485,7 @@ def build_version(plan: Plan, round_id: int | None, actor: User) -> ProgrammeVer
         raise ServiceError(_l("Choose one of the published rankings of this plan."), field="round_id")
     data = ranking.published(round_)
     _fit_envelopes(plan)  # refused before anything is written
+    choice = residents_choice(plan, support_round_id, rule)
     codes = [row["code"] for row in sorted(data["rows"], key=lambda r: r["rank"])]
     projects = {p.code: p for p in db.session.scalars(
         select(Project).where(Project.plan_id == plan.id, Project.code.in_(codes)))}
@@ -445,20 +495,35 @@ def build_version(plan: Plan, round_id: int | None, actor: User) -> ProgrammeVer
     number = (db.session.scalar(select(func.max(ProgrammeVersion.number))
                                 .where(ProgrammeVersion.plan_id == plan.id)) or 0) + 1
     version = ProgrammeVersion(plan_id=plan.id, number=number, status=VersionStatus.DRAFT,
-                               scoring_round_id=round_.id, created_by_id=actor.id)
+                               scoring_round_id=round_.id, created_by_id=actor.id,
+                               support_round_id=choice.round_.id if choice else None,
+                               support_rule=choice.rule if choice else None)
     db.session.add(version)
     db.session.flush()
+    entries: dict[int, ProgrammeEntry] = {}
     for code in codes:
         if code in projects:
-            version.entries.append(ProgrammeEntry(project_id=projects[code].id, position=ranks[code],
-                                                  state=EntryState.SKIPPED))
+            entries[projects[code].id] = ProgrammeEntry(project_id=projects[code].id, position=ranks[code],
+                                                        state=EntryState.SKIPPED)
+    if choice is not None:
+        after = max(ranks.values(), default=0)
+        for order, project_id in enumerate(choice.project_ids, start=1):
+            if project_id not in entries:  # chosen by residents, not ranked by the committee
+                after += 1
+                entries[project_id] = ProgrammeEntry(project_id=project_id, position=after,
+                                                     state=EntryState.SKIPPED, ranked=False)
+            entries[project_id].share_order = order
+    version.entries.extend(entries.values())
     db.session.flush()
     states = _states(version)
     _store(version, _fit(plan, version, states), states)
     audit.record("programme.version_built", actor_id=actor.id, commune_id=plan.commune_id,
                  target_kind="programme_version", target_id=version.id,
                  details={"number": version.number, "round": round_.id, "round_name": round_.name,
-                          "placed": [e.project.code for e in version.entries if e.state == EntryState.PLACED]})
+                          "support_round": choice.round_.id if choice else None,
+                          "support_rule": choice.rule if choice else None,
+                          "placed": [e.project.code for e in version.entries if e.state == EntryState.PLACED],
+                          "participatory": [e.project.code for e in version.entries if e.participatory]})
     return version
 
 
@@ -726,13 +791,14 @@ def start_revision(plan: Plan, version: ProgrammeVersion, actor: User, today: da
         raise Conflict(_l("A revision is already under way (version %(number)s).", number=pending[0].number))
     number = max(v.number for v in versions_of(plan)) + 1
     revision = ProgrammeVersion(plan_id=plan.id, number=number, status=VersionStatus.DRAFT, based_on_id=version.id,
-                                is_revision=True, scoring_round_id=version.scoring_round_id, created_by_id=actor.id)
+                                is_revision=True, scoring_round_id=version.scoring_round_id, created_by_id=actor.id,
+                                support_round_id=version.support_round_id, support_rule=version.support_rule)
     db.session.add(revision)
     db.session.flush()
     for e in version.entries:
         copy = ProgrammeEntry(project_id=e.project_id, position=e.position, state=e.state, start_year=e.start_year,
                               pinned_year=e.pinned_year, reason=e.reason, justification=e.justification,
-                              participatory=e.participatory)
+                              participatory=e.participatory, share_order=e.share_order, ranked=e.ranked)
         copy.schedule.extend(ScheduleLine(year=line.year, amount=line.amount) for line in e.schedule)
         revision.entries.append(copy)
     db.session.flush()

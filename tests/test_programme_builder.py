@@ -591,3 +591,95 @@ def test_builder_chart_geometry(world):
     assert first.committed_width == pytest.approx(first.envelope_width * 0.75)
     assert first.share == pytest.approx(0.75)
     assert len(chart.bars) == 6 and chart.height > 6 * 2 * programme.CHART_BAR
+
+
+# --- the participatory share: residents' choices from a support round ---------------------------------
+
+def residents_round(world, plan=None, *, ballots):
+    """A support round of the plan (stored like the platform's own), ballots = lists of project codes."""
+    from models import Project, SupportRoundProject
+    from prioritization import pabulib
+    from services import pb_rounds, support_rounds
+    plan = plan or world["plan"]
+    projects = {p.code: p for p in db.session.scalars(select(Project).where(Project.plan_id == world["plan"].id))}
+    meta = {"description": "residents", "num_projects": str(len(projects)), "num_votes": str(len(ballots)),
+            "budget": "1800000", "vote_type": "approval", "currency": "MAD"}
+    instance = pabulib.Instance(
+        meta=meta, projects={c: pabulib.Project(c, p.total_cost, {}) for c, p in projects.items()},
+        ballots=[pabulib.Ballot(str(i), tuple(b)) for i, b in enumerate(ballots, start=1)],
+        project_columns=("project_id", "cost"))
+    round_ = support_rounds.import_instance(plan.commune, instance, source="platform", plan_id=plan.id)
+    for row in db.session.scalars(select(SupportRoundProject).where(SupportRoundProject.round_id == round_.id)):
+        row.project_id = projects[row.external_id].id
+    db.session.flush()
+    pb_rounds.store_comparison(round_)
+    db.session.commit()
+    return round_
+
+
+@pytest.fixture()
+def shared(commune):
+    """Envelopes of 1,300,000 with a 300,000 participatory share (so 1,000,000 outside it, as above), and
+    TET-09 (250,000, one year) that residents support but the committee did not rank."""
+    from models import Project
+    made = programme_world(commune, envelopes=False)
+    set_envelopes(made["plan"], amount=1_300_000, participatory=300_000)
+    first = made["projects"]["TET-01"]
+    db.session.add(Project(commune_id=commune.id, plan_id=made["plan"].id, code="TET-09", title_ar="مشروع",
+                           title_fr="Projet des habitants", title_zgh="ⴰⵙⵏⴼⴰⵔ", axis_id=first.axis_id,
+                           total_cost=250_000, commune_share=250_000, duration_years=1,
+                           earliest_start_year=made["plan"].start_year))
+    db.session.commit()
+    made["support_round"] = residents_round(made, ballots=[["TET-09", "TET-02"]] * 5 + [["TET-02"]] * 3)
+    return made
+
+
+def test_residents_choices_fill_the_share_and_the_ranking_fills_the_rest(shared):
+    version = programme.build_version(shared["plan"], shared["round"].id, shared["users"]["A"],
+                                      support_round_id=shared["support_round"].id)
+    db.session.commit()
+    got = entries(version)
+    assert (version.support_round_id, version.support_rule) == (shared["support_round"].id, "mes-add1-comparison")
+    # TET-09 (not ranked) takes 250,000 of the 2023 share; TET-02 (600,000) is chosen too but the
+    # 300,000 share cannot hold it: it goes back to its rank and lands in 2025 as before.
+    assert (got["TET-09"].state, got["TET-09"].start_year, got["TET-09"].participatory, got["TET-09"].ranked) == (
+        "placed", 2023, True, False)
+    assert got["TET-09"].position == 4 and got["TET-02"].share_order is not None
+    assert (got["TET-02"].start_year, got["TET-02"].participatory) == (2025, False)
+    assert (got["TET-01"].start_year, got["TET-03"].state) == (2023, "skipped")
+    years = {y.year: y for y in programme.view(shared["plan"], version).years}
+    assert (years[2023].share_committed, years[2023].committed) == (250_000, 1_000_000)
+    details = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "programme.version_built")).one().details
+    assert json.loads(details)["participatory"] == ["TET-09"]
+
+
+def test_residents_choices_survive_rebuilds_and_revisions(shared):
+    version = programme.build_version(shared["plan"], shared["round"].id, shared["users"]["A"],
+                                      support_round_id=shared["support_round"].id)
+    db.session.commit()
+    change(shared, version, "TET-02", "pin", 2026)
+    assert entries(version)["TET-09"].participatory and entries(version)["TET-09"].share_order is not None
+    assert entries(version)["TET-02"].start_year == 2026
+
+
+@pytest.mark.parametrize("case", ["other_plan", "no_share", "bad_rule"])
+def test_bad_residents_choices_are_refused_and_nothing_is_built(shared, commune, case):
+    kwargs = {"support_round_id": shared["support_round"].id}
+    if case == "other_plan":
+        from models import Plan
+        other = Plan(commune_id=commune.id, start_year=2029, end_year=2034, title_ar="خطة", title_fr="Plan",
+                     title_zgh="ⴰⵖⴰⵡⴰⵙ")
+        db.session.add(other)
+        db.session.commit()
+        kwargs["support_round_id"] = residents_round(shared, other, ballots=[["TET-09"]]).id
+    elif case == "no_share":
+        db.session.execute(BudgetEnvelope.__table__.update().values(participatory_amount=0))
+        db.session.commit()
+    else:
+        kwargs["rule"] = "borda-of-nothing"
+    before = db.session.scalar(select(func.count()).select_from(ProgrammeVersion))
+    with pytest.raises(ServiceError) as exc:
+        programme.build_version(shared["plan"], shared["round"].id, shared["users"]["A"], **kwargs)
+    db.session.rollback()
+    assert exc.value.field == ("rule" if case == "bad_rule" else "support_round_id")
+    assert db.session.scalar(select(func.count()).select_from(ProgrammeVersion)) == before

@@ -17,7 +17,7 @@ from extensions import db
 from models import BudgetEnvelope, EqualityOpinion, ProgrammeVersion
 from services import audit, demo, programme
 from tests.conftest import login, make_user, post
-from tests.test_programme_builder import WHY, build, programme_world, set_envelopes
+from tests.test_programme_builder import WHY, build, programme_world, set_envelopes, shared  # noqa: F401
 
 BASE = "/tetouan/committee/programme"
 
@@ -132,6 +132,26 @@ def test_build_refusals(client, commune):
     assert response.status_code == 400 and "Choose one of the published rankings" in _text(response)
     assert post(client, f"{BASE}/versions", {"round_id": str(made["round"].id)}, token=False).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ProgrammeVersion)) == 0
+
+
+def test_build_with_residents_choices_over_http(client, shared):
+    login(client, shared["users"]["B"])
+    overview = _text(client.get(BASE))
+    assert 'name="support_round_id"' in overview and shared["support_round"].name in overview
+    assert "None: no participatory share" in overview and '<option selected value="mes-add1-comparison">' in overview
+    # A wrong rule keeps what was chosen and builds nothing
+    bad = {"round_id": str(shared["round"].id), "support_round_id": str(shared["support_round"].id), "rule": "nope"}
+    response = post(client, f"{BASE}/versions", bad)
+    assert response.status_code == 400 and "Choose one of the rules computed on this support round." in _text(response)
+    assert f'<option selected value="{shared["support_round"].id}">' in _text(response)
+    assert db.session.scalar(select(func.count()).select_from(ProgrammeVersion)) == 0
+    response = post(client, f"{BASE}/versions", dict(bad, rule="greedy"))
+    assert response.status_code == 303
+    version = db.session.scalar(select(ProgrammeVersion))
+    assert version.support_rule == "greedy"
+    page = _text(client.get(_version_url(version)))
+    assert "by the rule “Greedy by votes”" in page and "Chosen by residents' supports" in page
+    assert "Residents' choices take MAD250,000 of the participatory share." in page
 
 
 # --- pins and schedules ---------------------------------------------------------------------------------

@@ -16,13 +16,16 @@ from blueprints._access import declaration
 from services import access
 from tests.conftest import csrf_token, make_association, make_idea, make_user
 
-VISITORS = ("anonymous", "resident", "association", "moderator", "committee", "admin", "other_admin")
+VISITORS = ("anonymous", "resident", "association", "moderator", "committee", "admin", "bureau", "equality",
+            "other_admin")
 ROLES = {
     "resident": ("resident",),
     "association": ("resident", "association"),
     "moderator": ("moderator",),
     "committee": ("committee",),
     "admin": ("admin",),
+    "bureau": ("bureau",),
+    "equality": ("equality",),
 }
 
 

@@ -9,6 +9,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.admin.validators import TOO_LONG, LocalDateField, PlainText
+from blueprints.labels import PB_RULE_NAMES
 from blueprints.projects.forms import WholeField
 from services import programme
 
@@ -30,6 +31,12 @@ ACTION_NAMES = {
 class BuildForm(FlaskForm):
     round_id = SelectField(_l("Published ranking"), validate_choice=False,
                            validators=[DataRequired(message=_l("Choose the published ranking to build from."))])
+    # The participatory share: residents' choices from one of the plan's support rounds (optional)
+    support_round_id = SelectField(_l("Residents' choices for the participatory share (support round)"),
+                                   validate_choice=False)
+    rule = SelectField(_l("Rule that turns residents' supports into choices"), validate_choice=False,
+                       choices=[SelectChoice(k, v) for k, v in PB_RULE_NAMES.items()],
+                       default=programme.DEFAULT_SHARE_RULE)
 
 
 class EntryForm(FlaskForm):

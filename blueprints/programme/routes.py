@@ -49,13 +49,19 @@ def _int(value) -> int | None:
 
 # --- overview and envelopes -----------------------------------------------------------------------
 
+def _build_choices(plan: Plan, form: BuildForm) -> None:
+    form.round_id.choices = [(str(r.id), r.name) for r in ranking.published_rounds(plan)]
+    form.support_round_id.choices = [("", _l("None: no participatory share"))] + [
+        (str(r.id), r.name) for r in programme.share_rounds(plan)]
+
+
 def _overview(plan: Plan, form: BuildForm | None = None, *, status: int = 200, error=None):
     rounds = ranking.published_rounds(plan)
     can_build = access.can_score(current_user, plan)
     if can_build and form is None:
         form = BuildForm(formdata=None)
     if form is not None:
-        form.round_id.choices = [(str(r.id), r.name) for r in rounds]
+        _build_choices(plan, form)
     envelopes = programme.envelopes_of(plan)
     return render("programme/overview.html", "programme/_overview.html", status=status, plan=plan,
                   versions=programme.versions_of(plan), rounds=rounds, form=form if can_build else None,
@@ -109,13 +115,15 @@ def envelopes(**_):
 def build_version(**_):
     plan = _plan(access.can_score, programme.NOT_A_BUILDER)
     form = BuildForm()
-    form.round_id.choices = [(str(r.id), r.name) for r in ranking.published_rounds(plan)]
+    _build_choices(plan, form)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
         return _overview(plan, form, status=400)
     try:
-        version = programme.build_version(plan, _int(form.round_id.data), current_user)
+        version = programme.build_version(plan, _int(form.round_id.data), current_user,
+                                          support_round_id=_int(form.support_round_id.data),
+                                          rule=form.rule.data or None)
     except ServiceError as exc:
         db.session.rollback()
         if exc.status == 403:

@@ -9,6 +9,7 @@ from prioritization.programme import (
     AXIS_CAP,
     ENDS_AFTER_PLAN,
     ENVELOPE,
+    PARTICIPATORY,
     STARTS_AFTER_PLAN,
     Candidate,
     Envelope,
@@ -155,3 +156,65 @@ def test_the_order_of_the_input_does_not_matter(amounts, rows, order):
     shuffled = list(candidates)
     order.shuffle(shuffled)
     assert build(envelopes, candidates) == build(list(reversed(envelopes)), shuffled)
+
+
+# --- the participatory share --------------------------------------------------------------------
+
+SHARED = [Envelope(2023, 100, participatory=40), Envelope(2024, 100, participatory=40)]
+
+
+def test_residents_projects_fill_the_share_in_selection_order_and_ranked_ones_the_rest():
+    # R2 is the rule's first choice (share_order 1): 30 of the 2023 share; R1 (second) 30 does not
+    # fit the 10 left in 2023 -> 2024's share. Ranked A (60) fills the rest of 2023 exactly; B (70)
+    # does not fit 2023's 0 nor 2024's 60 outside the share, although 10 of the 2024 share are left.
+    candidates = [Candidate("A", 1, 60, 1, 2023), Candidate("B", 2, 70, 1, 2023),
+                  Candidate("R1", 3, 30, 1, 2023, share_order=2, ranked=False),
+                  Candidate("R2", 4, 30, 1, 2023, share_order=1, ranked=False)]
+    result = build(SHARED, candidates)
+    placed = {p.code: (p.start_year, p.participatory) for p in result.placements}
+    assert placed == {"A": (2023, False), "R1": (2024, True), "R2": (2023, True)}
+    assert [(s.code, s.reason, s.year, s.shortfall) for s in result.skipped] == [("B", ENVELOPE, 2023, 70)]
+    assert [(y.share, y.share_committed, y.committed, y.remaining) for y in result.years] == [
+        (40, 30, 90, 10), (40, 30, 30, 70)]
+
+
+def test_a_residents_project_the_share_cannot_hold_competes_at_its_rank_or_is_skipped():
+    candidates = [Candidate("BIG", 1, 50, 1, 2023, share_order=1),  # ranked: back among the ranked
+                  Candidate("ONLY", 2, 45, 1, 2023, share_order=2, ranked=False)]  # not ranked: skipped
+    result = build(SHARED, candidates)
+    assert [(p.code, p.start_year, p.participatory) for p in result.placements] == [("BIG", 2023, False)]
+    assert [(s.code, s.reason, s.year, s.shortfall) for s in result.skipped] == [("ONLY", PARTICIPATORY, 2023, 5)]
+
+
+def test_without_a_share_nothing_changes_and_a_share_above_the_envelope_is_refused():
+    plain = [Candidate("A", 1, 60, 1, 2023), Candidate("B", 2, 70, 1, 2023)]
+    assert build([Envelope(2023, 100, participatory=0)], plain) == build([Envelope(2023, 100)], plain)
+    with pytest.raises(ProgrammeError) as exc:
+        build([Envelope(2023, 100, participatory=101)], plain)
+    assert exc.value.code == "share"
+
+
+def test_a_pinned_residents_project_takes_the_share_when_it_fits():
+    result = build(SHARED, [Candidate("R", 1, 40, 1, 2023, pinned_year=2024, share_order=1),
+                            Candidate("A", 2, 60, 1, 2023)])
+    assert [(p.code, p.start_year, p.participatory, p.pinned) for p in result.placements] == [
+        ("R", 2024, True, True), ("A", 2023, False, False)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 200), st.integers(1, 2), st.booleans(), st.booleans()), max_size=10),
+       amounts=st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=4))
+def test_the_share_and_the_rest_are_never_overspent(rows, amounts):
+    envelopes = [Envelope(2023 + i, a + b, participatory=b) for i, (a, b) in enumerate(amounts)]
+    candidates = [Candidate(f"P{i}", i, cost, d, 2023, share_order=i if chosen else None, ranked=ranked or not chosen)
+                  for i, (cost, d, chosen, ranked) in enumerate(rows)]
+    result = build(envelopes, candidates)
+    for env, year in zip(envelopes, result.years):
+        from_share = sum(p.schedule.get(env.year, 0) for p in result.placements if p.participatory)
+        rest = sum(p.schedule.get(env.year, 0) for p in result.placements if not p.participatory)
+        assert from_share == year.share_committed <= env.participatory
+        assert rest <= env.amount - env.participatory
+    for p in result.placements:
+        assert not p.participatory or next(c for c in candidates if c.code == p.code).share_order is not None
+    seen = [p.code for p in result.placements] + [s.code for s in result.skipped]
+    assert sorted(seen) == sorted(c.code for c in candidates)
