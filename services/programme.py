@@ -231,14 +231,17 @@ def save_envelopes(plan: Plan, rows: list[EnvelopeInput], actor: User) -> list[B
     return saved
 
 
-def _fit_envelopes(plan: Plan) -> list[fit.Envelope]:
+def _fit_envelopes(plan: Plan, *, with_share: bool = False) -> list[fit.Envelope]:
+    """The plan's envelopes for the builder. The participatory share is reserved only for a version
+    that takes residents' choices from a support round (`with_share`); otherwise the whole envelope
+    goes to the ranking."""
     stored = envelopes_of(plan)
     missing = [year for year in plan_years(plan) if year not in stored]
     if missing:
         raise Conflict(_l("Set the budget envelope of every year of the plan first (missing: %(years)s).",
                           years=", ".join(str(y) for y in missing)))
     return [fit.Envelope(year, e.amount, {str(c.axis_id): c.amount for c in e.axis_caps},
-                         participatory=e.participatory_amount)
+                         participatory=e.participatory_amount if with_share else 0)
             for year, e in sorted(stored.items())]
 
 
@@ -395,7 +398,7 @@ def _builder_refusal(exc: fit.ProgrammeError, plan: Plan) -> ServiceError:
 
 
 def _fit(plan: Plan, version: ProgrammeVersion, states: dict[int, _State]) -> fit.Programme:
-    envelopes = _fit_envelopes(plan)
+    envelopes = _fit_envelopes(plan, with_share=version.support_round_id is not None)
     candidates = [_candidate(e, states[e.project_id]) for e in version.entries]
     try:
         return fit.build(envelopes, candidates, just_missed=JUST_MISSED)
@@ -748,6 +751,11 @@ def record_adoption(plan: Plan, version: ProgrammeVersion, data: AdoptionInput, 
                  details={"number": version.number, "session_date": session.isoformat(), "reference": reference,
                           "votes": [votes_for, votes_against, abstaining],
                           "superseded": [old.number for old in superseded]})
+    from services import notifications  # the authors of the ideas each placed project came from
+
+    for entry in version.entries:
+        if entry.state == EntryState.PLACED:
+            notifications.notify_idea_authors(entry.project, "idea_in_programme", year=entry.start_year)
     return version
 
 
@@ -818,25 +826,29 @@ class OpinionInput:
 
 
 def require_opinion_open(version: ProgrammeVersion) -> None:
-    if version.opinion is not None:
+    # Any opinion of the body on this version (published by a member, or recorded) closes this path;
+    # members may still publish a correction themselves (services.equality).
+    if version.opinions:
         raise Conflict(_l("The equality body's opinion on this version was already recorded."))
     if version.status != VersionStatus.PROPOSED:
         raise Conflict(_l("The equality body gives its opinion on a version proposed to the council."))
 
 
 def record_opinion(plan: Plan, version: ProgrammeVersion, data: OpinionInput, actor: User) -> EqualityOpinion:
-    """The equality body's (IEECAG, art. 120) formal written opinion on a proposed version: one per version."""
+    """The equality body's (IEECAG, art. 120) formal written opinion on a proposed version, recorded on the
+    body's behalf by its observer on the committee or an admin (models/equality.py; members of the body
+    publish their own opinions through services.equality)."""
     _require(access.can_record_opinion(actor, plan), NOT_AN_OBSERVER)
     require_opinion_open(version)
     body = check_text(data.body, "body", max_length=OPINION_MAX, required_message=_l("Write the opinion."))
     signed_by = check_text(data.signed_by, "signed_by", max_length=SIGNED_BY_MAX,
                            required_message=_l("Say who signed the opinion."))
     given_on = _past_date(data.given_on, "given_on", _l("Enter the date the opinion was given."))
-    opinion = EqualityOpinion(version_id=version.id, body=body, signed_by=signed_by, given_on=given_on,
-                              recorded_by_id=actor.id)
+    opinion = EqualityOpinion(commune_id=plan.commune_id, subject_kind="version", version_id=version.id, body=body,
+                              signed_by=signed_by, given_on=given_on, recorded_by_id=actor.id, on_behalf=True)
     db.session.add(opinion)
     db.session.flush()
-    db.session.refresh(version, ["opinion"])
+    db.session.refresh(version, ["opinions"])
     audit.record("programme.opinion_recorded", actor_id=actor.id, commune_id=plan.commune_id,
                  target_kind="programme_version", target_id=version.id,
                  details={"number": version.number, "signed_by": signed_by, "given_on": given_on.isoformat(),
