@@ -691,7 +691,7 @@ def test_without_a_support_round_the_share_is_not_reserved(shared):
     got = entries(version)
     # the whole 1,300,000 goes to the ranking: TET-01 takes 750,000 in 2023 and 2024; TET-02 (600,000) finds only
     # 550,000 there -> 2025; TET-03 (1,200,000 a year for 2 years) does not fit 2025 (700,000 left)
-    # left after TET-02 -> it starts in 2026. TET-09 (not ranked) is not in the version at all.
+    # -> it starts in 2026. TET-09 (not ranked) is not in the version at all.
     assert version.support_round_id is None and "TET-09" not in got
     assert [(c, got[c].start_year, got[c].participatory) for c in ("TET-01", "TET-02", "TET-03")] == [
         ("TET-01", 2023, False), ("TET-02", 2025, False), ("TET-03", 2026, False)]
