@@ -93,14 +93,19 @@ def _register_session_loader(app: Flask) -> None:
     from models import User
     from services import accounts
 
+    from flask import current_app
+
+    # login_manager is one object per process: read the config of the app serving the request,
+    # not of the last app built (tests and tools build several).
     @login_manager.user_loader
     def load_user(user_id: str):
+        config = current_app.config
         record = accounts.check_session(
             session.get("sid"),
             int(user_id),
-            idle=app.config["SESSION_IDLE_TIMEOUT"],
-            absolute=app.config["SESSION_ABSOLUTE_TIMEOUT"],
-            touch_every=app.config["SESSION_TOUCH_INTERVAL"],
+            idle=config["SESSION_IDLE_TIMEOUT"],
+            absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
+            touch_every=config["SESSION_TOUCH_INTERVAL"],
         )
         if record is None:
             return None
@@ -214,7 +219,10 @@ def _register_headers(app: Flask) -> None:
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("HSTS"):
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        # Decided from the session, not current_user: loading the person here would query the
+        # database after the response was built (and fail again when the database is down).
+        loaded = g.get("_login_user")
+        if "_user_id" in session or (loaded is not None and getattr(loaded, "is_authenticated", False)):
             h["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
         return response
@@ -252,7 +260,28 @@ def _register_errors(app: Flask) -> None:
         message = messages.get(status, messages[400] if status < 500 else messages[500])
         if status == 400 and "CSRF" in (exc.description or ""):
             message = _l("Your form expired or was sent from elsewhere. Reload the page and try again.")
-        return page(status, message)
+        body, status = page(status, message)
+        # Keep the exception's own headers (Allow on a 405, Retry-After on a 429), not its body.
+        extra = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, status, extra
+
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc):
+        """Database down, unreachable or locked: a 503 page that needs no database itself."""
+        try:
+            db.session.rollback()  # nothing half-written stays; the connection may be gone already
+        except Exception:  # noqa: BLE001
+            app.logger.warning("rollback after a database error failed too", exc_info=True)
+        if "_login_user" not in g:  # rendering must not ask the database who is signed in
+            g._login_user = login_manager.anonymous_user()
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        app.logger.error("database unavailable during %s %s: %s", request.method, request.path,
+                         detail[0] if detail else type(exc).__name__)
+        body, status = page(503, messages[500])
+        return body, status, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -27,7 +27,8 @@ def seed_demo(ideas: int, seed_value: int) -> None:
     click.echo("Demo accounts (password for all: %s%s):" % (demo.demo_password(), note))
     for role, identifier in accounts:
         click.echo(f"  {role:<28} {identifier}")
-    click.echo("The committee member and the commune admin also need a second factor: at their first sign-in\n"
+    click.echo("The committee members, the commune admin and the council bureau also need a second factor: at their\n"
+               "first sign-in "
                "they scan a QR code (or type the key shown) into an authenticator app (Aegis, FreeOTP,\n"
                "Google Authenticator...), then enter its 6-digit code at every sign-in.")
 
@@ -213,7 +214,127 @@ def pb_compare(round_id: int) -> None:
         click.echo(f"{column.rule:<22} {len(column.selected):>4} projects  {column.total_cost}")
 
 
+# --- e-mail digests of notifications (services/mailer.py) ----------------------------------------
+mail = AppGroup("mail", help="E-mail digests of notifications.")
+
+
+def _echo_pass(result) -> None:
+    if not result.configured:
+        click.echo("No MAIL_SERVER configured: nothing sent (notifications stay in-app).")
+        return
+    click.echo(f"mail: {result.sent} sent, {result.retry} to retry, {result.failed} failed, "
+               f"{result.cancelled} cancelled")
+
+
+@mail.command("send")
+def mail_send() -> None:
+    """One pass: send the digests that are due, then exit (e.g. from cron every few minutes)."""
+    from services import mailer
+
+    _echo_pass(mailer.send_pending())
+
+
+@mail.command("worker")
+@click.option("--interval", type=click.IntRange(min=1), default=None,
+              help="Seconds between passes (default: MAIL_WORKER_INTERVAL, 60).")
+@click.option("--passes", type=click.IntRange(min=1), default=None, help="Stop after this many passes.")
+def mail_worker(interval: int | None, passes: int | None) -> None:
+    """Send digests in a loop (a long-running service); several workers may run at once."""
+    from flask import current_app
+
+    from services import mailer
+
+    app = current_app._get_current_object()
+    seconds = interval or app.config["MAIL_WORKER_INTERVAL"]
+    click.echo(f"mail worker: a pass every {seconds}s (Ctrl-C to stop)")
+    try:
+        done = mailer.run_worker(app, seconds, passes=passes)
+    except KeyboardInterrupt:
+        return
+    click.echo(f"mail worker: {done} passes")
+
+
+# --- retention of personal data (law 09-08; services/retention.py) -------------------------------
+retention_group = AppGroup("retention", help="Retention periods of personal data (law 09-08).")
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Count what would be purged; change nothing.")
+def retention_apply(dry_run: bool) -> None:
+    """Purge what each commune's retention periods (or the platform defaults) say has expired."""
+    from extensions import db
+    from services import personal_data  # noqa: F401  (every area's kinds are registered on import)
+    from services import retention
+
+    results = retention.apply(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would purge" if dry_run else "purged"
+    for item in results:
+        click.echo(f"{item.kind.code:<28} {verb} {item.count}")
+    click.echo(f"total {verb} {sum(item.count for item in results)}")
+
+
+# --- backups (services/backup.py; README "Backups and restore") ------------------------------------
+
+@click.command("backup")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Directory for the backup (default: the instance folder's backups/).")
+@click.option("--name", default=None, help="Base name of the files (default: tasharuk-<UTC time>).")
+def backup_command(directory: str | None, name: str | None) -> None:
+    """Back up the database (SQLite online backup API or pg_dump -Fc), verified, with a manifest."""
+    import os
+
+    from flask import current_app
+
+    from extensions import db
+    from services import backup as backup_service
+
+    directory = directory or os.path.join(current_app.instance_path, "backups")
+    try:
+        result = backup_service.backup(db.engine.url, directory, name)
+    except backup_service.BackupError as err:
+        click.echo(f"backup FAILED: {err}", err=True)
+        raise SystemExit(1) from None
+    manifest = result.manifest
+    click.echo(f"backup written and verified: {result.path} ({manifest['file_bytes']} bytes, "
+               f"{len(manifest['tables'])} tables, {manifest['total_rows']} rows)")
+    click.echo(f"manifest: {result.manifest_path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the whole database by a backup, then check it against the backup's manifest.
+
+    Stop the application first: connections open during a restore would see it half-way."""
+    from extensions import db
+    from services import backup as backup_service
+
+    url = db.engine.url
+    if not yes:
+        click.confirm(f"Replace every row of {url.render_as_string(hide_password=True)} by {path}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        manifest = backup_service.restore(url, path)
+    except backup_service.BackupError as err:
+        click.echo(f"restore FAILED: {err}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        db.engine.dispose()
+    click.echo(f"restored {path} (taken {manifest['created_at']}): {len(manifest['tables'])} tables, "
+               f"{manifest['total_rows']} rows; every count and checksum matches the manifest")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(retention_group)
+    app.cli.add_command(mail)
     app.cli.add_command(seed)
     app.cli.add_command(audit)
     app.cli.add_command(prioritize)

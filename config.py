@@ -67,6 +67,24 @@ class Config:
     IDEAS_PER_PAGE = 20
     HSTS = False
 
+    # E-mail digests of notifications (services/mailer.py; README "E-mail"). No MAIL_SERVER:
+    # nothing is mailed, notifications stay in-app only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "tasharuk@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "20"))  # seconds, per SMTP operation
+    MAIL_DIGEST_MINUTES = int(os.environ.get("MAIL_DIGEST_MINUTES", "60"))  # at most one e-mail per person per window
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))  # then the digest is kept as failed
+    MAIL_RETRY_MINUTES = int(os.environ.get("MAIL_RETRY_MINUTES", "5"))  # first retry delay, doubled each time
+    MAIL_WORKER = os.environ.get("MAIL_WORKER", "")  # "thread": send from a daemon thread of the app process
+    MAIL_WORKER_INTERVAL = int(os.environ.get("MAIL_WORKER_INTERVAL", "60"))  # seconds between passes
+    # Links in e-mails are absolute: the address people reach the platform at.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
+
     @classmethod
     def check(cls) -> None:
         """Raise if the configuration is unsafe for this environment."""
@@ -86,6 +104,9 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Service tests read the English msgids of the messages they expect.
     OFFLINE_LANGUAGE = "en"
+    # Mail tests start their own SMTP server and set these themselves.
+    MAIL_SERVER = None
+    MAIL_WORKER = ""
 
 
 class ProductionConfig(Config):

@@ -226,6 +226,8 @@ NOTIFICATION_TEXTS.update({
     "petition_threshold": _l("The petition “%(title)s” that you signed reached the number of signatures needed."),
     "petition_filed": _l("The petition “%(title)s” was filed with the commune (receipt %(number)s)."),
     "petition_answered": _l("The commune's bureau answered the petition “%(title)s”."),
+    "petition_agent": _l("You were named the agent of the petition “%(title)s”: you follow it and file it "
+                         "with the commune."),
     "equality_response": _l("The committee responded to the equality body's opinion “%(title)s”."),
 })
 
@@ -320,4 +322,79 @@ AUDIT_ACTION_NAMES.update({
     "programme.visa_recorded": _l("Governor's visa recorded"),
     "programme.revision_started": _l("Mid-term revision of the programme started"),
     "programme.opinion_recorded": _l("Equality body's opinion recorded"),
+})
+
+# --- petitions to the council (blueprints/petitions) ---------------------------------------------
+
+PETITION_STATE_NAMES = {
+    "draft": _l("Draft"),
+    "collecting": _l("Collecting signatures"),
+    "threshold_reached": _l("Enough signatures"),
+    "filed": _l("Filed with the commune"),
+    "admissible": _l("Admissible: on the council's agenda"),
+    "refused": _l("Refused by the bureau"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+REFUSAL_GROUND_NAMES = {
+    "outside_competence": _l("Outside the council's competences"),
+    "constitutional_constants": _l("Touches the constitutional constants"),
+    "conditions_not_met": _l("The legal conditions are not met"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "petition.filed": _l("Petition filed (receipt given)"),
+    "petition.admissible": _l("Petition declared admissible and referred to a committee"),
+    "petition.refused": _l("Petition refused, with reasons"),
+})
+
+# --- the equality body's opinions (blueprints/equality) -------------------------------------------
+
+EQUALITY_THEME_NAMES = {
+    "gender": _l("Gender equality"),
+    "inclusion": _l("Social inclusion"),
+    "disability": _l("Disability"),
+    "youth": _l("Youth"),
+    "heritage": _l("Heritage"),
+}
+
+OPINION_SUBJECT_NAMES = {
+    "version": _l("Programme versions"),
+    "project": _l("Projects"),
+    "theme": _l("Thematic plans"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "equality.opinion_published": _l("Equality body's opinion published"),
+    "equality.response_recorded": _l("Committee's response to an equality body's opinion recorded"),
+})
+
+# --- notifications by e-mail (blueprints/me: notification settings, services/mailer.py) ---------
+
+MAIL_GROUP_NAMES = {
+    "moderation": _l("Moderators reviewed, hid or restored my idea or comment"),
+    "idea_project": _l("My idea became part of a project"),
+    "idea_ranked": _l("A project made from my idea was ranked"),
+    "idea_programme": _l("A project made from my idea entered the adopted programme"),
+    "idea_progress": _l("A project made from my idea made progress"),
+    "petitions": _l("News of petitions I signed"),
+    "comment_replies": _l("Replies to my comments"),
+    "associations": _l("My associations were verified or I was named their representative"),
+    "equality": _l("The committee responded to the equality body's opinions"),
+}
+
+# --- personal data under law 09-08 (blueprints/privacy, services/personal_data.py) ---------------
+
+PRIVACY_RECIPIENT_NAMES = {
+    "commune_services": _l("The commune's services in charge of the action plan"),
+    "joint_committee": _l("The joint committee of the commune and the UN Development Programme (UNDP), which ranks projects"),
+    "council": _l("The commune council and its bureau"),
+    "equality_body": _l("The equality body (IEECAG), for its opinions"),
+    "processor": _l("Whoever hosts and runs the platform, only on the commune's behalf and under a written contract"),
+}
+
+AUDIT_ACTION_NAMES.update({
+    "account.delete": _l("Account deleted"),
+    "privacy.update": _l("Privacy settings changed"),
+    "retention.apply": _l("Expired personal data purged"),
 })

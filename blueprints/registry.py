@@ -6,6 +6,7 @@ def all_blueprints():
     from blueprints.admin.routes import bp as admin
     from blueprints.associations.routes import bp as associations
     from blueprints.committee.routes import bp as committee
+    from blueprints.equality.routes import bp as equality
     from blueprints.execution.routes import bp as execution
     from blueprints.auth.routes import bp as auth
     from blueprints.ideas.routes import bp as ideas
@@ -14,6 +15,8 @@ def all_blueprints():
     from blueprints.moderation.routes import bp as moderation
     from blueprints.opendata.routes import bp as opendata
     from blueprints.pbrules.routes import bp as pbrules
+    from blueprints.petitions.routes import bp as petitions
+    from blueprints.privacy.routes import bp as privacy
     from blueprints.programme.routes import bp as programme
     from blueprints.programme_public.routes import bp as programme_public
     from blueprints.projects.routes import bp as projects
@@ -21,4 +24,5 @@ def all_blueprints():
     from blueprints.rounds.routes import bp as rounds
 
     return [main, auth, ideas, me, moderation, admin, associations, committee, projects, rounds, ranking,
-            execution, pbrules, programme, programme_public, opendata]
+            execution, pbrules, programme, programme_public, opendata, petitions,
+            equality, privacy]

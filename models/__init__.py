@@ -28,7 +28,6 @@ from models.programme import (
     AxisCap,
     BudgetEnvelope,
     EntryState,
-    EqualityOpinion,
     ExecutionReport,
     ExecutionStatus,
     Milestone,
@@ -37,6 +36,7 @@ from models.programme import (
     ScheduleLine,
     VersionStatus,
 )
+from models.equality import EqualityOpinion, EqualityTheme, OpinionSubject
 from models.project import (
     SDG_GOALS,
     Competence,
@@ -48,6 +48,9 @@ from models.project import (
     ProjectPartner,
 )
 from models.moderation import AuditEntry, Notification, Report, ReportReason, TargetKind
+from models.mail import DigestStatus, MailDigest, MailOutbox, MailSettings
+from models.privacy import PrivacySettings, RetentionPeriod
+from models.petition import Petition, PetitionSignature, PetitionState, RefusalGround
 from models.support_round import BallotKind, SupportBallot, SupportRound, SupportRoundProject
 from models.user import STAFF_ROLES, Membership, Role, User, UserSession
 
@@ -60,8 +63,12 @@ __all__ = [
     "Axis", "Commune", "Neighbourhood", "Phase", "PhaseKind", "Plan",
     "PUBLIC_STATUSES", "AssociationSupport", "Comment", "Idea", "IdeaStatus", "Stance", "Support",
     "AuditEntry", "Notification", "Report", "ReportReason", "TargetKind",
+    "PrivacySettings", "RetentionPeriod",
+    "Petition", "PetitionSignature", "PetitionState", "RefusalGround",
     "VISA_DAYS", "AxisCap", "BudgetEnvelope", "EntryState", "EqualityOpinion", "ExecutionReport",
     "ExecutionStatus", "Milestone", "ProgrammeEntry", "ProgrammeVersion", "ScheduleLine", "VersionStatus",
     "BallotKind", "SupportBallot", "SupportRound", "SupportRoundProject",
     "STAFF_ROLES", "Membership", "Role", "User", "UserSession",
+    "DigestStatus", "MailDigest", "MailOutbox", "MailSettings",
+    "EqualityTheme", "OpinionSubject",
 ]

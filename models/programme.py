@@ -94,8 +94,16 @@ class ProgrammeVersion(db.Model):
 
     entries: Mapped[list["ProgrammeEntry"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="ProgrammeEntry.position")
-    opinion: Mapped["EqualityOpinion | None"] = relationship(back_populates="version", uselist=False,
-                                                             cascade="all, delete-orphan")
+    # The equality body's opinions on this version (models/equality.py), oldest first.
+    opinions: Mapped[list["EqualityOpinion"]] = relationship(  # noqa: F821
+        back_populates="version", cascade="all, delete-orphan", order_by="EqualityOpinion.id")
+
+    @property
+    def opinion(self) -> "EqualityOpinion | None":  # noqa: F821
+        """The body's current opinion on this version: the latest one not superseded by a correction."""
+        replaced = {o.supersedes_id for o in self.opinions if o.supersedes_id is not None}
+        current = [o for o in self.opinions if o.id not in replaced]
+        return current[-1] if current else None
 
     @property
     def visa_deemed_on(self) -> date | None:
@@ -162,20 +170,7 @@ class ScheduleLine(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
-class EqualityOpinion(db.Model):
-    """The equality body's (IEECAG, art. 120) formal written opinion on a proposed version."""
-
-    __tablename__ = "equality_opinion"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("programme_version.id", ondelete="CASCADE"), unique=True)
-    body: Mapped[str] = mapped_column(Text)
-    signed_by: Mapped[str] = mapped_column(String(200))
-    given_on: Mapped[date] = mapped_column(Date)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    version: Mapped[ProgrammeVersion] = relationship(back_populates="opinion")
+# The equality body's opinions (EqualityOpinion) live in models/equality.py.
 
 
 class ExecutionStatus(enum.StrEnum):

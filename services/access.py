@@ -199,3 +199,28 @@ def can_record_opinion(user: User | None, plan: Plan | None) -> bool:
         return False
     member = committee_member(user, plan)
     return Role.ADMIN in roles_of(user, plan.commune_id) or (member is not None and member.kind == MemberKind.OBSERVER)
+
+
+def can_respond_to_opinion(user: User | None, plan: Plan | None) -> bool:
+    """The committee's response to an equality body's opinion: seat holders who score, or the commune's admins."""
+    if plan is None:
+        return False
+    return Role.ADMIN in roles_of(user, plan.commune_id) or can_score(user, plan)
+
+
+# --- petitions (organic law 113-14, arts. 121-125) ----------------------------------------------
+
+def can_edit_petition(user: User | None, petition) -> bool:
+    """The author changes, opens or withdraws their petition while it is a draft."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return petition.author_id == user.id and petition.state == "draft"
+
+
+def can_file_petition(user: User | None, petition) -> bool:
+    """The agent files a residents' petition; a representative files an association's."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if petition.association_id is not None:
+        return can_act_for(user, petition.association)
+    return petition.agent_id == user.id

@@ -125,6 +125,7 @@ ROLE_ACCOUNTS = [
     ("committee member (commune 3)", "commune3@" + DEMO_DOMAIN, "Hamid Ouazzani", (Role.COMMITTEE,)),
     ("committee observer (IEECAG)", "observer@" + DEMO_DOMAIN, "فاطمة الزهراء العلمي", (Role.COMMITTEE,)),
     ("commune admin", "admin@" + DEMO_DOMAIN, "مدير المنصة", (Role.ADMIN,)),
+    ("council bureau (petitions)", "bureau@" + DEMO_DOMAIN, "مكتب المجلس الجماعي", (Role.BUREAU,)),
 ]
 
 
@@ -289,4 +290,15 @@ def seed_tetouan(n_ideas: int = 300, seed: int = 2023, n_residents: int = 150) -
     from services.demo_committee import seed_committee
 
     seed_committee(commune, plan, rng=rng)
+    from services.personal_data import seed_demo as seed_privacy
+
+    seed_privacy(commune)  # the commune's privacy settings (law 09-08)
+    # The equality body (IEECAG): the committee's response to its opinion, an opinion on a project, a thematic one.
+    from services.demo_equality import seed_equality
+
+    seed_equality(commune, plan)
+    # Petitions to the council: one collecting signatures, associations' petitions filed and decided.
+    from services.demo_petitions import seed_petitions
+
+    seed_petitions(commune)
     return created

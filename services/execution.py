@@ -417,6 +417,8 @@ def save_report(plan: Plan, project: Project, year: int, data: ReportInput, acto
         raise NotFound(_l("This project does not exist."))
     check_year(plan, year)
     values = check_report(project, year, data)
+    before = previous_report(project, year)  # progress is told when the percent goes up from it
+    before_percent = before.percent_complete if before is not None else 0  # (`before` may be `report`)
     report = get_report(project, year)
     old = _values(report)
     if old == values:
@@ -431,6 +433,11 @@ def save_report(plan: Plan, project: Project, year: int, data: ReportInput, acto
     audit.record("execution.report_saved", actor_id=actor.id, commune_id=plan.commune_id,
                  target_kind="project", target_id=project.id,
                  details={"plan": plan.id, "code": project.code, "year": year, "old": old, "new": values})
+    if values["percent_complete"] > before_percent:
+        from services import notifications  # the authors of the ideas the project came from
+
+        notifications.notify_idea_authors(project, "idea_progress", year=year,
+                                          percent=values["percent_complete"], status=values["status"])
     return report, True
 
 

@@ -365,6 +365,10 @@ def publish(round_: ScoringRound, actor: User) -> dict:
                  target_kind="scoring_round", target_id=round_.id,
                  details={"round": round_.name, "projects": len(data["rows"]), "overrides": len(result.overrides),
                           "order": [row["code"] for row in data["rows"]]})
+    from services import notifications  # the authors of the ideas each project came from
+
+    for row in result.rows:
+        notifications.notify_idea_authors(row.project, "idea_ranked", rank=row.rank)
     return data
 
 

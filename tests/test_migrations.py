@@ -148,6 +148,12 @@ def test_every_revision_goes_down_and_up_again(migrated_app):
     assert _tables() == set(), "tables left behind after downgrading to base"
 
 
+# Rows of the demo that the schema before the last revision cannot hold, per table, which its
+# downgrade removes: 861fc399de3e adds the roles bureau and equality (the demo's bureau account and
+# the observer's equality role) and opinions on other subjects than a version (on a project, a theme).
+TRIMMED_ON_DOWNGRADE = {"861fc399de3e": {"membership": 2, "equality_opinion": 2}}
+
+
 def test_demo_data_survives_the_last_revision_going_down_and_up(migrated_app):
     from models import Idea, User
     from services import demo
@@ -165,12 +171,17 @@ def test_demo_data_survives_the_last_revision_going_down_and_up(migrated_app):
 
     flask_migrate.downgrade(revision="-1")
     kept = [t for t in tables if t.name in _tables()]
+    trimmed = TRIMMED_ON_DOWNGRADE.get(_revisions()[-1], {})
+    whole = [t for t in kept if t.name not in trimmed]
     # Tables the last revision does not drop keep every row...
-    assert _counts(kept) == {t.name: before[t.name] for t in kept}
+    assert _counts(whole) == {t.name: before[t.name] for t in whole}
+    # ...except the rows the older schema cannot hold, and only those.
+    down = _counts([t for t in kept if t.name in trimmed])
+    assert down == {name: before[name] - lost for name, lost in trimmed.items()}
     flask_migrate.upgrade()
     after = _counts(tables)
     # ...and still do once it is applied again; tables it recreated come back empty.
-    assert {t.name: after[t.name] for t in kept} == {t.name: before[t.name] for t in kept}
+    assert {t.name: after[t.name] for t in whole} == {t.name: before[t.name] for t in whole}
     assert all(after[t.name] == 0 for t in tables if t not in kept)
     assert _schema_differences() == []
 

@@ -45,8 +45,39 @@ def world(app, commune):
     association = make_association(commune, users["association"])
     committee = _committee_world(commune, users["committee"], idea)
     db.session.commit()
+    committee["petition_id"] = _petition_world(commune, author)
+    committee["opinion_id"] = _equality_world(commune, users["equality"], committee["project"])
     return {"users": users, "idea": idea, "comment": comment, "association": association, "commune": commune,
             **committee}
+
+
+def _equality_world(commune, member, project) -> int:
+    """An opinion of the equality body on the world's project (no committee response yet)."""
+    from extensions import db
+    from services import equality
+
+    opinion = equality.publish(commune, equality.OpinionInput(
+        subject_kind="project", project_id=project.id, title="Avis sur le projet",
+        body="L'instance demande des indicateurs par sexe pour ce projet."), member)
+    db.session.commit()
+    return opinion.id
+
+
+def _petition_world(commune, author) -> int:
+    """A residents' petition FILED by `author` (its agent): public, with a receipt, for the bureau to decide."""
+    from datetime import date
+
+    from extensions import db
+    from services import petitions
+    from tests.test_petitions import draft_input
+
+    petition = petitions.create_draft(author, commune, draft_input())
+    petitions.open_for_signatures(author, petition, commune)
+    petition.threshold = 1
+    petitions.sign(author, petition.id, commune.id, declared=True)
+    petitions.file(author, petition.id, commune, today=date.today())
+    db.session.commit()
+    return petition.id
 
 
 def _committee_world(commune, chair, idea) -> dict:
@@ -167,6 +198,9 @@ def _url(rule, world) -> str:
         "member_id": world["member"].id,
         "code": world["project"].code,
         "support_round_id": world["support_round"].id,
+        "petition_id": world["petition_id"],
+        "opinion_id": world["opinion_id"],  # equality.*: an opinion on the world's project
+        "token": "not-a-valid-token",  # me.unsubscribe: refused with 400 for everybody (tests/test_mail.py)
     }
     if rule.endpoint.startswith("admin."):
         values["kind"] = "axes"
@@ -248,4 +282,8 @@ OBJECT_CHECKED = {
     "rounds.all_scores",  # the matrix's round is a draft: everybody's scores stay hidden until it closes
     "rounds.all_scores_csv",  # same rule for the CSV export
     "programme.record_opinion",  # the equality body's observer seat (or an admin): the chair is refused
+    # petitions: the matrix's petition is someone else's and filed — its author edits/opens/withdraws drafts and
+    # names the agent, its agent files it
+    "petitions.edit_petition", "petitions.open_petition", "petitions.withdraw_petition", "petitions.name_agent",
+    "petitions.file_petition",
 }

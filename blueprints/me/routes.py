@@ -2,24 +2,24 @@
 comments, and their notifications rendered in the reader's language."""
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, abort, g
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, current_app, g, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from blueprints import labels
-from blueprints._access import signed_in
+from blueprints._access import public, signed_in
 from blueprints._helpers import ButtonForm, is_htmx, page_number, redirect_to, render
+from blueprints.me import notices
+from blueprints.me.forms import MailSettingsForm
 from extensions import db
-from models import Comment, Commune, Idea, Notification, Support
-from services import notifications, phases
+from models import Comment, Commune, Idea, Notification, Support, User
+from services import mailer, notifications, phases
+from services.errors import NotAllowed, ServiceError
 from services.supports import used_supports
 
 bp = Blueprint("me", __name__)
+# MAIL_WORKER=thread: the app process sends the e-mail digests itself (services/mailer.py).
+bp.record_once(lambda state: mailer.start_thread(state.app))
 
 NOTIFICATIONS_PER_PAGE = 30
 COMMENTS_SHOWN = 50
@@ -57,46 +57,10 @@ def dashboard(**_):
                   comments=comments)
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
-
-
-def notification_text(note: Notification) -> Markup:
-    """The notification's sentence in the reader's language; people's words are escaped and isolated."""
-    try:
-        params = json.loads(note.params or "{}")
-    except ValueError:
-        params = {}
-    template = labels.NOTIFICATION_TEXTS.get(note.kind)
-    if template is None:
-        return escape(_l("You have a new notification."))
-    values = _Blank()
-    for key, value in params.items():
-        if key == "role":
-            value = labels.ROLE_NAMES.get(value, value)
-        elif isinstance(value, dict):  # an official name stored in ar/fr/zgh (English readers get French)
-            lang = str(get_locale() or "ar").split("_")[0]
-            value = value.get("fr" if lang == "en" else lang) or value.get("ar") or ""
-        values[key] = Markup("<bdi>%s</bdi>") % value
-    return escape(str(template)) % values
-
-
 def _link(note: Notification, params: dict, communes: dict[int, Commune]) -> str | None:
-    from flask import current_app, url_for
-
     commune = communes.get(note.commune_id)
-    if commune is None:
-        return None
-    if "idea_id" in params and "ideas.show_idea" in current_app.view_functions:
-        return url_for("ideas.show_idea", commune=commune.slug, idea_id=params["idea_id"])
-    if note.kind == "idea_in_project" and "projects.show_project" in current_app.view_functions:
-        return url_for("projects.show_project", commune=commune.slug, code=params.get("code", ""))
-    if "association_id" in params:
-        return url_for("associations.show", commune=commune.slug, association_id=params["association_id"])
-    if note.kind in ("role_granted", "role_revoked"):
-        return url_for("me.dashboard", commune=commune.slug)
-    return None
+    where = notices.target(note, params, commune.slug if commune else None)
+    return url_for(where[0], **where[1]) if where else None
 
 
 def _notification_page():
@@ -108,13 +72,10 @@ def _notification_page():
     communes = {c.id: c for c in db.session.scalars(select(Commune).where(Commune.id.in_(ids)))} if ids else {}
     rows = []
     for note in page.items:
-        try:
-            params = json.loads(note.params or "{}")
-        except ValueError:
-            params = {}
+        params = notices.params_of(note)
         rows.append({
             "note": note,
-            "text": notification_text(note),
+            "text": notices.notification_text(note),
             "reason": params.get("reason") or None,
             "link": _link(note, params, communes),
             "commune": communes.get(note.commune_id),
@@ -143,3 +104,54 @@ def mark_read():
         return render("me/notifications.html", "me/_notifications.html", listing=page, rows=rows, unread=0,
                       form=ButtonForm(formdata=None), marked=True)
     return redirect_to("me.notifications")
+
+
+# --- notifications by e-mail: opt-in per group, and the unsubscribe link of each e-mail ----------
+
+def _settings_page(form: MailSettingsForm, *, saved: bool = False, status: int = 200):
+    return render("me/notification_settings.html", "me/_notification_settings.html", status=status, form=form,
+                  has_email=bool(current_user.email), mail_on=notifications.mail_enabled(), saved=saved,
+                  digest_minutes=current_app.config["MAIL_DIGEST_MINUTES"])
+
+
+@bp.route("/me/notifications/settings", methods=["GET", "POST"])
+@signed_in
+def notification_settings():
+    groups = mailer.groups_of(current_user.id)
+    form = MailSettingsForm(data={code: code in groups for code in notifications.MAIL_GROUPS})
+    if not form.validate_on_submit():
+        return _settings_page(form, status=400 if form.is_submitted() else 200)
+    mailer.set_groups(current_user, form.chosen())  # a phone-only account: Conflict, rendered by the app
+    db.session.commit()
+    return _settings_page(form, saved=True)
+
+
+def _unsubscribe_subject(token: str) -> tuple[mailer.Unsubscribe, User]:
+    """The link's person and group; refused when tampered/expired or while signed in as someone else."""
+    link = mailer.read_unsubscribe_token(token)
+    user = db.session.get(User, link.user_id)
+    if user is None or user.deleted_at is not None:
+        raise ServiceError(mailer.LINK_INVALID)
+    if current_user.is_authenticated and current_user.id != user.id:
+        raise NotAllowed(mailer.LINK_OTHER_ACCOUNT)
+    return link, user
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """GET asks (a mail scanner following the link changes nothing); POST turns the group off."""
+    link, user = _unsubscribe_subject(token)
+    form = ButtonForm()
+    done = False
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        mailer.turn_off(user.id, link.group)
+        db.session.commit()
+        done = True
+    groups = mailer.groups_of(user.id)
+    active = bool(groups) if link.group == mailer.ALL_GROUPS else link.group in groups
+    name = None if link.group == mailer.ALL_GROUPS else labels.MAIL_GROUP_NAMES[link.group]
+    return render("me/unsubscribe.html", "me/_unsubscribe.html", form=form, token=token, group_name=name,
+                  active=active, done=done)

@@ -260,6 +260,61 @@ def _signed_in_then_made_staff(page, user):
     db.session.commit()
 
 
+def _mail_opt_in(commune, author):  # noqa: ARG001
+    """`author` chose e-mails about replies; the page behind the unsubscribe link of their e-mail."""
+    from extensions import db
+    from services import mailer
+
+    mailer.set_groups(author, ["comment_replies"])
+    db.session.commit()
+    return {"token": mailer.unsubscribe_token(author.id, "comment_replies")}
+
+
+def _petitions(commune, author):
+    """Petitions in every public state, a draft of `author`, one filed file overdue (tests/test_petitions.py)."""
+    from tests.test_petitions import pages_world
+
+    return pages_world(commune, author)
+
+
+def _equality_opinions(commune, author):  # noqa: ARG001
+    """The equality body's opinions: one on the proposed version 1 (with the committee's response),
+    one on project TET-01, a thematic one on disability (Arabic), for the body's pages."""
+    from extensions import db
+    from models import Project
+    from services import equality
+    from sqlalchemy import select
+
+    values = _programme("proposed", seat=None)(commune, author)
+    member = make_user(commune, ("equality",), name="فاطمة الزهراء العلمي")
+    admin = make_user(commune, ("admin",), name="مدير المنصة")
+    project = db.session.scalar(select(Project).where(Project.code == "TET-01"))
+    body = "L'instance demande que les bénéficiaires soient estimés par sexe et par situation de handicap."
+    on_version = equality.publish(commune, equality.OpinionInput(
+        subject_kind="version", version_id=values["version_id"], title="Avis sur la version 1 du programme",
+        body=body, recommendations="1. Ventiler les indicateurs par sexe.\n2. Consulter les associations."), member)
+    equality.respond(commune, on_version, "Le comité reprend ces recommandations dans les fiches des projets.",
+                     admin)
+    on_project = equality.publish(commune, equality.OpinionInput(
+        subject_kind="project", project_id=project.id, title="Avis sur le projet TET-01", body=body), member)
+    equality.publish(commune, equality.OpinionInput(
+        subject_kind="theme", theme="disability", plan_title="المخطط الجماعي للولوجيات 2024",
+        title="رأي الهيئة في المخطط الجماعي للولوجيات",
+        body="توصي الهيئة بتوسيع المخطط ليشمل الأسواق والحدائق ومحطات النقل."), member)
+    db.session.commit()
+    return {**values, "opinion_id": on_version.id, "project_opinion_id": on_project.id}
+
+
+def _privacy_settings(commune, author):  # noqa: ARG001
+    """The Tetouan demo's privacy settings (texts in ar/fr/zgh, recipients)."""
+    from extensions import db
+    from services import personal_data
+
+    personal_data.seed_demo(commune)
+    db.session.commit()
+    return {}
+
+
 @dataclass(frozen=True)
 class PageCase:
     name: str
@@ -289,6 +344,9 @@ PAGES = [
     PageCase("new idea", "/tetouan/ideas/new", "ideas.new_idea", roles=("resident",)),
     PageCase("my space", "/tetouan/me", "me.dashboard", roles=("resident",), setup=_ideas),
     PageCase("notifications", "/me/notifications", "me.notifications", roles=("resident",)),
+    PageCase("notification settings", "/me/notifications/settings", "me.notification_settings",
+             roles=("resident",)),
+    PageCase("stop e-mails (unsubscribe link)", "/unsubscribe/{token}", "me.unsubscribe", setup=_mail_opt_in),
     PageCase("edit my idea", "/tetouan/ideas/{own_idea_id}/edit", "ideas.edit_idea", roles=("resident",),
              setup=_ideas),
     PageCase("report an idea", "/tetouan/report/idea/{idea_id}", "moderation.report", roles=("resident",),
@@ -395,6 +453,42 @@ PAGES = [
              setup=_programme("adopted", seat=None)),
     PageCase("annual monitoring report", "/tetouan/programme/report/{year}", "execution.annual_report",
              setup=_programme("adopted", seat=None)),
+    # Petitions to the council (blueprints/petitions).
+    PageCase("petitions", "/tetouan/petitions", "petitions.list_petitions", setup=_petitions),
+    PageCase("petition page (signing)", "/tetouan/petitions/{collecting_id}", "petitions.show_petition",
+             roles=("resident",), setup=_petitions),
+    PageCase("petition page (refused)", "/tetouan/petitions/{refused_id}", "petitions.show_petition",
+             setup=_petitions),
+    PageCase("petitions on the council's agenda", "/tetouan/petitions/sessions", "petitions.sessions",
+             setup=_petitions),
+    PageCase("draft a petition", "/tetouan/petitions/new", "petitions.new_petition", roles=("resident",)),
+    PageCase("change a draft petition", "/tetouan/petitions/{draft_id}/edit", "petitions.edit_petition",
+             roles=("resident",), setup=_petitions),
+    PageCase("petition receipt", "/tetouan/petitions/{filed_id}/receipt", "petitions.receipt", setup=_petitions),
+    PageCase("bureau's petition files", "/tetouan/petitions/bureau", "petitions.bureau", roles=("bureau",),
+             setup=_petitions),
+    PageCase("decide on a petition", "/tetouan/petitions/{filed_id}/decide", "petitions.decide",
+             roles=("bureau",), setup=_petitions),
+    # The equality body's opinions (blueprints/equality).
+    PageCase("equality body's opinions", "/tetouan/equality", "equality.list_opinions", setup=_equality_opinions),
+    PageCase("equality opinion", "/tetouan/equality/{opinion_id}", "equality.show_opinion",
+             setup=_equality_opinions),
+    PageCase("equality opinion (response form)", "/tetouan/equality/{project_opinion_id}", "equality.show_opinion",
+             roles=("admin",), setup=_equality_opinions),
+    PageCase("publish an equality opinion", "/tetouan/equality/new", "equality.new_opinion", roles=("equality",),
+             setup=_equality_opinions),
+    PageCase("project sheet with opinions", "/tetouan/projects/TET-01", "projects.show_project",
+             setup=_equality_opinions),
+    # Personal data under law 09-08 (blueprints/privacy).
+    PageCase("privacy page", "/tetouan/privacy", "privacy.policy", setup=_privacy_settings),
+    PageCase("privacy pages of the communes", "/privacy", "privacy.index", setup=_second_commune),
+    PageCase("privacy page (defaults, signed in)", "/tetouan/privacy", "privacy.policy", roles=("resident",)),
+    PageCase("my personal data", "/me/data", "privacy.my_data", roles=("resident",)),
+    PageCase("delete my account", "/me/delete", "privacy.delete_account", roles=("resident",)),
+    PageCase("delete my account (staff: a code)", "/me/delete", "privacy.delete_account", roles=("committee",)),
+    PageCase("account deleted", "/account/deleted", "privacy.deleted"),
+    PageCase("admin privacy settings", "/tetouan/admin/privacy", "privacy.settings", roles=("admin",),
+             setup=_privacy_settings),
 ]
 
 
