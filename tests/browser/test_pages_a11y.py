@@ -580,6 +580,7 @@ NOT_PAGES = {
     "opendata.csv_metadata",     # their CSV on the Web metadata (JSON)
     "opendata.support_round_pb", # a support round in the open data (.pb)
     "execution.milestone_photo", # a milestone's photo (image)
+    "privacy.download",          # a person's own data (JSON)
 }
 
 
