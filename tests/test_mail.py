@@ -433,6 +433,7 @@ def test_settings_page_needs_sign_in(client, commune):
 def test_settings_page_full_htmx_and_csrf(client, smtp, people):
     fatima = people["fatima"]
     login(client, fatima)
+    client.set_cookie("tasharuk_lang", "en")  # Fatima reads French; this test reads the English msgids
     page = client.get(SETTINGS).get_data(as_text=True)
     assert "<h1>Notification settings</h1>" in page and page.count('type="checkbox"') == len(notifications.MAIL_GROUPS)
     assert "checked" not in page  # off by default
@@ -465,6 +466,7 @@ def test_settings_page_for_a_phone_only_account(client, commune):
 
 def test_settings_page_says_when_the_platform_sends_no_mail(client, people):
     login(client, people["fatima"])
+    client.set_cookie("tasharuk_lang", "en")  # Fatima reads French; this test reads the English msgid
     assert "does not send e-mails at the moment" in client.get(SETTINGS).get_data(as_text=True)
 
 
