@@ -52,7 +52,7 @@ from models.mail import DigestStatus, MailDigest, MailOutbox, MailSettings
 from models.privacy import PrivacySettings, RetentionPeriod
 from models.petition import Petition, PetitionSignature, PetitionState, RefusalGround
 from models.support_round import BallotKind, SupportBallot, SupportRound, SupportRoundProject
-from models.user import STAFF_ROLES, Membership, Role, User, UserSession
+from models.user import STAFF_ROLES, DepartedIdentity, Membership, Role, User, UserSession
 
 __all__ = [
     "CommitteeMember", "Criterion", "CriterionKind", "CriterionLevel", "MemberKind", "RankingOverride",
@@ -68,7 +68,7 @@ __all__ = [
     "VISA_DAYS", "AxisCap", "BudgetEnvelope", "EntryState", "EqualityOpinion", "ExecutionReport",
     "ExecutionStatus", "Milestone", "ProgrammeEntry", "ProgrammeVersion", "ScheduleLine", "VersionStatus",
     "BallotKind", "SupportBallot", "SupportRound", "SupportRoundProject",
-    "STAFF_ROLES", "Membership", "Role", "User", "UserSession",
+    "STAFF_ROLES", "DepartedIdentity", "Membership", "Role", "User", "UserSession",
     "DigestStatus", "MailDigest", "MailOutbox", "MailSettings",
     "EqualityTheme", "OpinionSubject",
 ]

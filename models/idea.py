@@ -100,6 +100,9 @@ class Support(db.Model):
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id"), index=True)
     # NULL once the supporter deleted their account: the support still counts.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # After a deletion: the departed identity it belongs to (given back if the person registers again).
+    departed_id: Mapped[int | None] = mapped_column(ForeignKey("departed_identity.id", ondelete="SET NULL"),
+                                                    index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -77,6 +77,22 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
+class DepartedIdentity(db.Model):
+    """Keyed fingerprints (HMAC-SHA256, services.accounts.identity_digest) of the e-mail and phone of
+    a deleted account that had supports. The supports stay counted and point here instead of at a
+    person, so that registering again with the same identifier gives them back to their owner
+    instead of letting one person support twice (SECURITY.md §4). Nothing else is kept: the
+    fingerprint cannot be turned back into the address. Purged with the supports' link to people
+    (services/retention.py, "support_links")."""
+
+    __tablename__ = "departed_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserSession(db.Model):
     """A login session, checked on every request so that logout really ends it.
 

@@ -3,7 +3,9 @@ sign-in that answers the same for unknown accounts, and server-side sessions."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+import os
 import re
 import secrets
 import unicodedata
@@ -14,14 +16,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from database import write_intent
 from extensions import db
-from models import STAFF_ROLES, Commune, Membership, Role, User, UserSession
+from models import STAFF_ROLES, Commune, DepartedIdentity, Membership, Role, Support, User, UserSession
 from models._base import utcnow
 from services import text
 from services.errors import Conflict, ServiceError
@@ -170,6 +172,37 @@ def _display_name(raw: str) -> str:
     return name
 
 
+def _identity_key() -> bytes:
+    """The key of identity fingerprints: IDENTITY_KEY from the environment, else derived from SECRET_KEY
+    (changing either makes earlier fingerprints unmatchable: departed supports then stay anonymous)."""
+    key = os.environ.get("IDENTITY_KEY")
+    if key:
+        return key.encode("utf-8")
+    secret = (current_app.config.get("SECRET_KEY") or "").encode("utf-8")
+    return hmac.new(secret, b"tasharuk-identity", hashlib.sha256).digest()
+
+
+def identity_digest(kind: str, value: str | None) -> str | None:
+    """A keyed fingerprint of a normalised e-mail or phone number (None without one)."""
+    if not value:
+        return None
+    return hmac.new(_identity_key(), f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _reclaim_supports(user: User, kind: str, value: str) -> int:
+    """Give a person registering again the supports of their deleted account (same identifier), so
+    that one person never supports an idea twice nor goes past the plan's limit by re-registering."""
+    column = DepartedIdentity.email_digest if kind == "email" else DepartedIdentity.phone_digest
+    departed = db.session.scalar(select(DepartedIdentity).where(column == identity_digest(kind, value)))
+    if departed is None:
+        return 0
+    moved = db.session.execute(update(Support).where(Support.departed_id == departed.id)
+                               .values(user_id=user.id, departed_id=None)).rowcount
+    db.session.delete(departed)
+    db.session.flush()
+    return moved
+
+
 def _duplicate() -> Conflict:
     return Conflict(_l("An account already uses this e-mail or phone number."), field="identifier")
 
@@ -204,6 +237,7 @@ def register(
         raise _duplicate() from exc
     db.session.add(Membership(user_id=user.id, commune_id=commune.id, role=Role.RESIDENT))
     db.session.flush()
+    _reclaim_supports(user, kind, value)
     return user
 
 

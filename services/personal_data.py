@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from extensions import db
 from models import (
@@ -42,6 +42,7 @@ from models import (
     AuditEntry,
     CommitteeMember,
     Comment,
+    DepartedIdentity,
     Commune,
     Idea,
     IdeaStatus,
@@ -384,10 +385,30 @@ def _delete_comments(user: User, remove_content: bool) -> None:
     db.session.flush()
 
 
+def _departed_identity(user: User) -> DepartedIdentity | None:
+    """Where the supports of a deleted account point: keyed fingerprints of its e-mail and phone
+    (services.accounts.identity_digest), so that registering again gives them back rather than
+    letting the person support twice. None when the account has no support."""
+    if db.session.scalar(select(Support.id).where(Support.user_id == user.id).limit(1)) is None:
+        return None
+    email = accounts.identity_digest("email", user.email)
+    phone = accounts.identity_digest("phone", user.phone)
+    conditions = [c for c in (DepartedIdentity.email_digest == email if email else None,
+                              DepartedIdentity.phone_digest == phone if phone else None) if c is not None]
+    departed = db.session.scalar(select(DepartedIdentity).where(or_(*conditions))) if conditions else None
+    if departed is None:
+        departed = DepartedIdentity(email_digest=email, phone_digest=phone)
+        db.session.add(departed)
+        db.session.flush()
+    return departed
+
+
 def _delete_supports(user: User, remove_content: bool) -> None:  # noqa: ARG001
     # Still counted (Idea.support_count does not move), no longer anyone's. UNIQUE(user_id, idea_id)
     # allows any number of NULLs on SQLite and PostgreSQL.
-    db.session.execute(update(Support).where(Support.user_id == user.id).values(user_id=None))
+    departed = _departed_identity(user)
+    db.session.execute(update(Support).where(Support.user_id == user.id)
+                       .values(user_id=None, departed_id=departed.id if departed else None))
     db.session.execute(update(AssociationSupport).where(AssociationSupport.by_user_id == user.id)
                        .values(by_user_id=None))
 

@@ -36,6 +36,7 @@ from models import (
     AuditEntry,
     Comment,
     Commune,
+    DepartedIdentity,
     Idea,
     Membership,
     Notification,
@@ -280,15 +281,19 @@ def purge_former_content(periods: Periods) -> int:
 
 def purge_support_links(periods: Periods) -> int:
     """Supports given before the cutoff, in plans whose support phase is over, are no longer
-    linked to the person (they still count)."""
+    linked to the person, nor to the fingerprint of a deleted account (they still count)."""
     today = periods.now.date()
     count = 0
     for cutoff, ids in periods.groups():
         open_plans = select(Phase.plan_id).where(Phase.kind == "support", Phase.ends_on >= today)
         plans = select(Plan.id).where(Plan.commune_id.in_(ids), Plan.id.not_in(open_plans))
         count += db.session.execute(update(Support).where(
-            Support.user_id.is_not(None), Support.created_at < cutoff, Support.plan_id.in_(plans))
-            .values(user_id=None)).rowcount
+            or_(Support.user_id.is_not(None), Support.departed_id.is_not(None)),
+            Support.created_at < cutoff, Support.plan_id.in_(plans))
+            .values(user_id=None, departed_id=None)).rowcount
+    # The fingerprints of deleted accounts that no support points at any more go too.
+    db.session.execute(delete(DepartedIdentity).where(
+        DepartedIdentity.id.not_in(select(Support.departed_id).where(Support.departed_id.is_not(None)))))
     return count
 
 

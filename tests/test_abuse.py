@@ -1,6 +1,7 @@
 """Abuse (SECURITY.md §4 "Abuse"): a repeated report counts once, three distinct reporters hide an
 item, and a hidden item disappears from every list, search, fragment and export; deleting an
-account does not take its supports back, and re-registering does not bring the old account back.
+account does not take its supports back; registering again with the same identifier gives them
+back (never twice).
 
 (The service-level moderation rules are in test_moderation; here they are followed through every
 public way of reading the item.)
@@ -8,7 +9,7 @@ public way of reading the item.)
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from models import Comment, Idea, Support
@@ -100,33 +101,86 @@ def test_three_people_hide_a_comment_from_the_page_its_fragment_and_the_counts(c
     assert other.comment_count == 0  # the public count follows
 
 
-def test_deleting_an_account_keeps_its_supports_and_re_registering_starts_empty(commune, plan):
-    """The supports of a deleted account still count and belong to nobody; an account registered
-    again with the same e-mail address is a new account: it inherits nothing and frees nothing."""
+def test_deleting_an_account_keeps_its_supports_and_re_registering_cannot_support_twice(commune, plan):
+    """The supports of a deleted account still count and belong to nobody — only to a keyed
+    fingerprint of its e-mail. Registering again with the same e-mail gives them back: the person
+    cannot support the same idea twice nor go past the plan's limit; another e-mail gets nothing."""
+    from models import DepartedIdentity
     from services import accounts, personal_data, supports
+    from services.errors import Conflict
     from tests.conftest import DEFAULT_PASSWORD
 
     set_phase(plan, "support")
+    plan.support_limit = 2
     author = make_user(commune)
-    ideas = [make_idea(commune, author, title=f"Idée {i}") for i in range(2)]
+    ideas = [make_idea(commune, author, title=f"Idée {i}") for i in range(3)]
     person = make_user(commune, email="amina@example.com")
-    for idea in ideas:
+    for idea in ideas[:2]:
         supports.support(person, idea.id)
     db.session.commit()
     personal_data.delete_account(person, password=DEFAULT_PASSWORD)
     db.session.commit()
-    for idea in ideas:
+    for idea in ideas[:2]:
         db.session.refresh(idea)
         assert idea.support_count == 1  # still counted
     assert db.session.scalars(select(Support.user_id)).all() == [None, None]  # nobody's any more
-    again = accounts.register(commune=commune, identifier="amina@example.com", display_name="Amina",
+    departed = db.session.scalars(select(DepartedIdentity)).one()
+    assert departed.email_digest and "amina" not in departed.email_digest and departed.phone_digest is None
+    stranger = accounts.register(commune=commune, identifier="someone.else@example.com", display_name="Salma",
+                                 password="another-long-pass-phrase", consent=True, locale="fr")
+    assert supports.used_supports(stranger.id, plan.id) == 0
+    again = accounts.register(commune=commune, identifier="Amina@Example.com", display_name="Amina",
                               password="another-long-pass-phrase", consent=True, locale="fr")
     db.session.commit()
     assert again.id != person.id
-    assert supports.used_supports(again.id, plan.id) == 0
-    assert db.session.scalar(select(Support).where(Support.user_id == again.id)) is None
+    assert supports.used_supports(again.id, plan.id) == 2  # given back, so the limit still holds
+    with pytest.raises(Conflict):
+        supports.support(again, ideas[0].id)  # already supported: not twice
+    with pytest.raises(Conflict):
+        supports.support(again, ideas[2].id)  # the limit of 2 is used
+    db.session.rollback()
+    supports.withdraw(again, ideas[0].id)  # theirs again: they may withdraw it
+    db.session.commit()
+    db.session.refresh(ideas[0])
+    assert ideas[0].support_count == 0
+    assert db.session.scalar(select(func.count()).select_from(DepartedIdentity)) == 0
     # the old account stays erased and cannot sign in with its old password
     assert accounts.authenticate("amina@example.com", DEFAULT_PASSWORD) is None
+
+
+def test_fingerprints_of_deleted_accounts_go_with_the_support_links(commune, plan):
+    """Once the support phase is over and the retention period has passed, the supports are
+    unlinked from the fingerprint too, the fingerprint is purged, and registering again gives
+    nothing back (the supports stay counted)."""
+    from datetime import timedelta
+
+    from models import DepartedIdentity, Phase
+    from models._base import utcnow
+    from services import accounts, personal_data, retention, supports
+    from tests.conftest import DEFAULT_PASSWORD
+
+    set_phase(plan, "support")
+    idea = make_idea(commune, make_user(commune))
+    person = make_user(commune, email="karim@example.com")
+    supports.support(person, idea.id)
+    db.session.commit()
+    personal_data.delete_account(person, password=DEFAULT_PASSWORD)
+    db.session.commit()
+    retention.apply()  # the support phase is still open: nothing is unlinked
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(DepartedIdentity)) == 1
+    phase = db.session.scalar(select(Phase).where(Phase.plan_id == plan.id, Phase.kind == "support"))
+    phase.starts_on, phase.ends_on = phase.starts_on - timedelta(days=3000), phase.starts_on - timedelta(days=2000)
+    db.session.commit()
+    retention.apply(now=utcnow() + timedelta(days=365 * 3))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(DepartedIdentity)) == 0
+    assert db.session.scalars(select(Support.departed_id)).all() == [None]
+    again = accounts.register(commune=commune, identifier="karim@example.com", display_name="Karim",
+                              password="another-long-pass-phrase", consent=True, locale="fr")
+    assert supports.used_supports(again.id, plan.id) == 0
+    db.session.refresh(idea)
+    assert idea.support_count == 1
 
 
 # --- posted fields that must be ignored -------------------------------------------------------
