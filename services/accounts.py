@@ -172,14 +172,22 @@ def _display_name(raw: str) -> str:
     return name
 
 
-def _identity_key() -> bytes:
-    """The key of identity fingerprints: IDENTITY_KEY from the environment, else derived from SECRET_KEY
-    (changing either makes earlier fingerprints unmatchable: departed supports then stay anonymous)."""
-    key = os.environ.get("IDENTITY_KEY")
+def keyed_secret(env_name: str, label: bytes, *, required_in_production: bool = False) -> bytes:
+    """A key for keyed fingerprints (HMAC): the environment variable `env_name`, else one derived from
+    SECRET_KEY with `label` (refused in production when `required_in_production`). Changing the key
+    makes earlier fingerprints unmatchable."""
+    key = os.environ.get(env_name)
     if key:
         return key.encode("utf-8")
+    if required_in_production and current_app.config.get("ENV_NAME") == "production":
+        raise RuntimeError(f"{env_name} must be set in the environment in production")
     secret = (current_app.config.get("SECRET_KEY") or "").encode("utf-8")
-    return hmac.new(secret, b"tasharuk-identity", hashlib.sha256).digest()
+    return hmac.new(secret, label, hashlib.sha256).digest()
+
+
+def _identity_key() -> bytes:
+    """The key of identity fingerprints (departed supports then stay anonymous if it changes)."""
+    return keyed_secret("IDENTITY_KEY", b"tasharuk-identity")
 
 
 def identity_digest(kind: str, value: str | None) -> str | None:

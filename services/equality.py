@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import (
@@ -96,7 +97,11 @@ def opinion_of(commune: Commune, opinion_id: int) -> EqualityOpinion:
 def list_opinions(commune: Commune, *, kind: str | None = None, theme: str | None = None) -> list[EqualityOpinion]:
     """The body's opinions in the commune, newest first; `kind` and `theme` are allowlisted filters
     (an unknown value is ignored, never reaches SQL)."""
-    stmt = select(EqualityOpinion).where(EqualityOpinion.commune_id == commune.id)
+    # The list shows each opinion's subject and whether a correction replaced it: loaded with the
+    # opinions (one statement each), not one query per row.
+    stmt = select(EqualityOpinion).where(EqualityOpinion.commune_id == commune.id).options(
+        selectinload(EqualityOpinion.version), selectinload(EqualityOpinion.project),
+        selectinload(EqualityOpinion.superseded_by))
     if kind in SUBJECT_KINDS:
         stmt = stmt.where(EqualityOpinion.subject_kind == kind)
     if theme in THEMES:

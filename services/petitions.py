@@ -39,12 +39,10 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -65,7 +63,7 @@ from models import (
 )
 from models._base import utcnow
 from models.petition import DECIDED_STATES, PUBLIC_STATES, SIGNING_STATES
-from services import access, audit, formatting, notifications
+from services import access, accounts, audit, formatting, notifications
 from services.errors import Conflict, NotAllowed, NotFound, ServiceError
 from services.text import check_text
 
@@ -151,13 +149,7 @@ _CIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 def cin_key() -> bytes:
-    key = os.environ.get("PETITION_CIN_KEY")
-    if key:
-        return key.encode("utf-8")
-    if current_app.config.get("ENV_NAME") == "production":
-        raise RuntimeError("PETITION_CIN_KEY must be set in the environment in production")
-    secret = (current_app.config.get("SECRET_KEY") or "").encode("utf-8")
-    return hmac.new(secret, b"petition-cin", hashlib.sha256).digest()
+    return accounts.keyed_secret("PETITION_CIN_KEY", b"petition-cin", required_in_production=True)
 
 
 def normalize_cin(raw: str | None) -> str | None:
