@@ -81,6 +81,7 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     _register_session_loader(app)
     _register_commune_urls(app)
     _register_access_check(app)
+    _register_page_cache(app)
     _register_templates(app)
     _register_headers(app)
     _register_errors(app)
@@ -170,11 +171,23 @@ def _register_access_check(app: Flask) -> None:
         return None
 
 
+def _register_page_cache(app: Flask) -> None:
+    """Anonymous visitors' public pages from a short-lived shared cache (blueprints/_page_cache.py)."""
+    from blueprints import _page_cache
+    from blueprints._access import PUBLIC, declaration
+
+    def is_public(endpoint: str | None) -> bool:
+        decl = declaration(app.view_functions.get(endpoint)) if endpoint else None
+        return decl is not None and decl[0] == PUBLIC
+
+    _page_cache.init_app(app, is_public, select_language)
+
+
 def _register_templates(app: Flask) -> None:
     from babel import Locale
-    from flask_wtf.csrf import generate_csrf
 
     from blueprints._helpers import ButtonForm
+    from blueprints._page_cache import csrf_token_value
     from services import access
 
     @app.context_processor
@@ -190,7 +203,7 @@ def _register_templates(app: Flask) -> None:
             "roles": access.roles_of(user, commune.id if commune else None),
             "can": lambda action: access.can(user, action, commune.id if commune else None),
             "button_form": ButtonForm,
-            "csrf_token_value": generate_csrf,
+            "csrf_token_value": csrf_token_value,
         }
 
     from blueprints import labels

@@ -64,6 +64,12 @@ class Config:
     # (0 = none). Behind one nginx, set TRUSTED_PROXIES=1 so rate limits see real client IPs.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Public pages for visitors not signed in are kept this many seconds (0: off) and shared
+    # through Redis when REDIS_URL is set (blueprints/_page_cache.py). Content changes show at
+    # once; support and signature counts on those copies may be this many seconds old.
+    PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "10"))
+    PUBLIC_CACHE_MAX_MB = int(os.environ.get("PUBLIC_CACHE_MAX_MB", "32"))  # per process, without Redis
+
     IDEAS_PER_PAGE = 20
     HSTS = False
 
@@ -104,6 +110,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Service tests read the English msgids of the messages they expect.
     OFFLINE_LANGUAGE = "en"
+    # Tests read their own writes at once; the page cache's tests turn it on themselves.
+    PUBLIC_CACHE_SECONDS = 0
     # Mail tests start their own SMTP server and set these themselves.
     MAIL_SERVER = None
     MAIL_WORKER = ""

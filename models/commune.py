@@ -22,6 +22,10 @@ class Commune(TrilingualName, db.Model):
     cndp_reference: Mapped[str] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Raised in the transaction of every change to what the commune's pages show (except the
+    # high-frequency counters: supports, signatures): the key of the public page cache
+    # (blueprints/_page_cache.py), read with the commune row every request loads anyway.
+    content_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     plans: Mapped[list["Plan"]] = relationship(back_populates="commune", order_by="Plan.start_year")
     axes: Mapped[list["Axis"]] = relationship(order_by="Axis.position")

@@ -187,14 +187,17 @@ def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_err
     state = supports.state(user, idea, plan, known=(view.support_used, view.supported)) if public_idea else None
     association_states = supports.association_states(user, idea) if public_idea else []
     roots = comment_service.thread(idea.id)
-    if comment_form is None:
+    if comment_form is None and user is not None:
+        # Only for someone signed in: a form makes a session token, and a visitor's page without
+        # one can be served from the public page cache (blueprints/_page_cache.py).
         comment_form = CommentForm(formdata=None).setup([s.association for s in association_states])
     if reply_to_id is None:
         reply_to_id = as_int(request.args.get("reply_to"))
     reply_to = comment_service.find_in(roots, reply_to_id) if reply_to_id else None
     if reply_to is not None and reply_to.hidden:
         reply_to = None
-    comment_form.parent_id.data = str(reply_to.id) if reply_to is not None else ""
+    if comment_form is not None:
+        comment_form.parent_id.data = str(reply_to.id) if reply_to is not None else ""
     return {
         "idea": idea,
         "plan": plan,
