@@ -58,7 +58,7 @@ sys.path.insert(0, str(BENCH))
 SCENARIOS = ("idea_list", "idea_search", "idea_page", "support", "ranking", "programme")
 CONNECTIONS = 8
 USER_AGENT = "tasharuk-bench"
-APP_OVERRIDES = {"RATELIMIT_ENABLED": False}
+APP_OVERRIDES = {"RATELIMIT_ENABLED": False}  # + PUBLIC_CACHE_SECONDS from --page-cache, for gunicorn
 TARGETS = {  # PERFORMANCE.md
     "idea_list": 0.25, "idea_search": 0.15, "idea_page": 0.20, "support": 0.15,
 }
@@ -128,7 +128,8 @@ def make_app(url: str):
     from app import create_app
     from config import ProductionConfig
 
-    return create_app(ProductionConfig, {**APP_OVERRIDES, "SQLALCHEMY_DATABASE_URI": url})
+    # Statements and bytes are counted on rendered pages: the public page cache off here.
+    return create_app(ProductionConfig, {**APP_OVERRIDES, "PUBLIC_CACHE_SECONDS": 0, "SQLALCHEMY_DATABASE_URI": url})
 
 
 def build_dataset(url: str, scale: int, quick: bool):
@@ -300,14 +301,14 @@ def count_statements(url: str, generated, pair: dict | None) -> dict[str, int]:
 # --- gunicorn and wrk ----------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, url: str, secret: str, workers: int, work: Path):
+    def __init__(self, url: str, secret: str, workers: int, work: Path, page_cache: int):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "TASHARUK_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": url,
                "PYTHONPATH": str(ROOT)}
         env.pop("REDIS_URL", None)  # one server: rate-limit storage is irrelevant (limits are off)
         self.log = open(work / "gunicorn.log", "wb")
-        factory = f"app:create_app({APP_OVERRIDES!r})"
+        factory = f"app:create_app({ {**APP_OVERRIDES, 'PUBLIC_CACHE_SECONDS': page_cache}!r})"
         self.command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind",
                         f"127.0.0.1:{self.port}", factory]
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -542,8 +543,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
                         help="gunicorn workers (default 2 × cores)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, logs)")
+    parser.add_argument("--page-cache", type=int, default=None, metavar="SECONDS",
+                        help="the public page cache's time-to-live on the served app (default: the "
+                             "production default, 10; 0 = off: every page rendered)")
     args = parser.parse_args(argv)
     seconds = args.seconds or (2.0 if args.quick else 10.0)
+    from config import Config
+
+    page_cache = Config.PUBLIC_CACHE_SECONDS if args.page_cache is None else args.page_cache
     rounds = args.rounds or (2 if args.quick else 3)
     if not shutil.which("wrk") and not Path("/usr/bin/wrk").exists():
         raise SystemExit("wrk not found (Debian: apt-get install wrk; ./scripts/test installs it)")
@@ -579,7 +586,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         log(f"Starting gunicorn ({args.workers} workers, production configuration, rate limits off) "
             f"({time.perf_counter() - started:.1f} s)…")
-        server = Server(url, secret, args.workers, work)
+        server = Server(url, secret, args.workers, work, page_cache)
         paths = scenario_paths(generated)
         for name, path in paths.items():
             status, _response, _body = http_get(server.base, path, {"Accept-Language": "ar"})
@@ -644,7 +651,7 @@ def main(argv: list[str] | None = None) -> dict:
                            support_interaction_bytes=interaction, rss=rss, supports=supports)
         notes = {
             "quick": args.quick, "dataset": generated.counts, "seconds_per_run": seconds, "rounds": rounds,
-            "workers": args.workers, "connections": CONNECTIONS, "app_overrides": APP_OVERRIDES,
+            "workers": args.workers, "connections": CONNECTIONS, "app_overrides": APP_OVERRIDES, "page_cache_seconds": page_cache,
             "non_2xx": {n: sum(r["non_2xx"] for r in runs[n]["page"]) for n in SCENARIOS},
             "first_visit_parts": visit["parts"], "gzip_by_proxy": visit["gzip_by_proxy"] or interaction_gzip,
             "support_interaction_body_bytes": interaction_raw, "worker_rss_all_mb": [round(v, 1) for v in rss],
@@ -707,7 +714,9 @@ def print_table(result: dict, notes: dict) -> None:
     print(f"Tasharuk benchmark — {result['db']}, scale ×{result['scale']}{' (quick)' if notes['quick'] else ''}; "
           f"{notes['machine']}")
     print(f"data set: {notes['dataset']}")
-    print(f"gunicorn {notes['workers']} sync workers, TASHARUK_ENV=production, {notes['app_overrides']}; "
+    cache = notes.get("page_cache_seconds")
+    cache_note = f"public page cache {cache} s" if cache else "public page cache off (every page rendered)"
+    print(f"gunicorn {notes['workers']} sync workers, TASHARUK_ENV=production, {notes['app_overrides']}, {cache_note}; "
           f"wrk {notes['connections']} connections, {notes['rounds']} × {notes['seconds_per_run']:g} s "
           f"alternated with /bare, medians")
     print(f"bare endpoint: {result['bare_rps']:,.0f} req/s")

@@ -179,15 +179,17 @@ def submit_idea(idea_id, **_ignored):
 
 def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_errors=(), comment_message=None,
                   support_message=None, support_error=False, association_message=None,
-                  association_error=False, acted_association=None, reply_to_id=None, new_comment_id=None) -> dict:
-    """Everything the idea page and its fragments show: two statements besides get_visible."""
+                  association_error=False, acted_association=None, reply_to_id=None, new_comment_id=None,
+                  comments=True) -> dict:
+    """Everything the idea page and its fragments show: two statements besides get_visible.
+    comments=False: for the support fragments, which show no comment (the thread is not read)."""
     user = _viewer()
     idea, plan = view.idea, view.plan
     public_idea = idea.is_public
     state = supports.state(user, idea, plan, known=(view.support_used, view.supported)) if public_idea else None
     association_states = supports.association_states(user, idea) if public_idea else []
-    roots = comment_service.thread(idea.id)
-    if comment_form is None and user is not None:
+    roots = comment_service.thread(idea.id) if comments else []
+    if comment_form is None and user is not None and comments:
         # Only for someone signed in: a form makes a session token, and a visitor's page without
         # one can be served from the public page cache (blueprints/_page_cache.py).
         comment_form = CommentForm(formdata=None).setup([s.association for s in association_states])
@@ -257,7 +259,7 @@ def _support_action(idea_id: int, kind: str):
 
 def _support_response(idea_id: int, *, message, error=False, status=200):
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
-    ctx = _idea_context(view, support_message=message, support_error=error)
+    ctx = _idea_context(view, support_message=message, support_error=error, comments=False)
     return render("ideas/show.html", "ideas/_partials/support.html", status=status, oob=True, **ctx)
 
 
@@ -301,7 +303,7 @@ def _association_action(idea_id: int, kind: str):
 def _association_response(idea_id: int, association_id: int, *, message, error=False, status=200):
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
     ctx = _idea_context(view, association_message=message, association_error=error,
-                        acted_association=association_id)
+                        acted_association=association_id, comments=False)
     return render("ideas/show.html", "ideas/_partials/association_support.html", status=status, oob=True, **ctx)
 
 
