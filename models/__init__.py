@@ -49,6 +49,7 @@ from models.project import (
 )
 from models.moderation import AuditEntry, Notification, Report, ReportReason, TargetKind
 from models.mail import DigestStatus, MailDigest, MailOutbox, MailSettings
+from models.password_reset import PasswordResetToken
 from models.privacy import PrivacySettings, RetentionPeriod
 from models.petition import Petition, PetitionSignature, PetitionState, RefusalGround
 from models.support_round import BallotKind, SupportBallot, SupportRound, SupportRoundProject
@@ -69,6 +70,6 @@ __all__ = [
     "ExecutionStatus", "Milestone", "ProgrammeEntry", "ProgrammeVersion", "ScheduleLine", "VersionStatus",
     "BallotKind", "SupportBallot", "SupportRound", "SupportRoundProject",
     "STAFF_ROLES", "DepartedIdentity", "Membership", "Role", "User", "UserSession",
-    "DigestStatus", "MailDigest", "MailOutbox", "MailSettings",
+    "DigestStatus", "MailDigest", "MailOutbox", "MailSettings", "PasswordResetToken",
     "EqualityTheme", "OpinionSubject",
 ]

@@ -41,7 +41,8 @@ class DigestStatus(enum.StrEnum):
 
 
 class MailDigest(db.Model):
-    """One e-mail to one person gathering their notifications not yet mailed."""
+    """One e-mail to one person gathering their notifications not yet mailed, or (with a `kind`)
+    one transactional e-mail about their account (services.mailer.queue_transactional)."""
 
     __tablename__ = "mail_digest"
     __table_args__ = (
@@ -59,6 +60,9 @@ class MailDigest(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
+    # None: a digest of notifications. Else a transactional message (services.mailer.TRANSACTIONAL, e.g.
+    # "password_reset"), sent whatever the person's e-mail choices and without waiting for a digest window.
+    kind: Mapped[str | None] = mapped_column(String(30))
 
 
 class MailOutbox(db.Model):

@@ -12,6 +12,11 @@ gathers each person's queued notifications into ONE e-mail per digest window:
 2. send, outside any transaction; 3. record sent, or retry later (exponential back-off) up to
    MAIL_MAX_ATTEMPTS, then keep the digest as failed. A sender that dies mid-send leaves its
    claim, taken over after CLAIM_MINUTES (at worst that one e-mail goes out twice).
+
+Transactional e-mails (a password reset link, "your password was changed") are about the person's
+own account: they go out whatever the person's e-mail choices, one e-mail each, without a digest
+window. `queue_transactional` writes one mail_digest row with a `kind`, due at once (status retry,
+0 attempts, next_attempt_at now), so the same claim / send / retry path takes it on the next pass.
 """
 from __future__ import annotations
 
@@ -209,7 +214,47 @@ _said_unconfigured = threading.Event()
 Composer = Callable[[User, list[Notification], SmtpSettings], EmailMessage]
 
 
-def send_pending(*, now: datetime | None = None, compose: Composer | None = None) -> SendResult:
+# --- transactional e-mails: about the person's own account -------------------------------------
+
+@dataclass(frozen=True)
+class Transactional:
+    kind: str
+    # Called at send time, in the pass's transaction, for what only then may exist (a reset link's
+    # token: it is never stored in clear, not even in the queue); returns the template's values.
+    prepare: Callable[[User], dict] | None = None
+    # Older than this when its turn comes (the mail server was down): cancelled, not sent late.
+    max_age: timedelta | None = None
+
+
+_TRANSACTIONAL: dict[str, Transactional] = {}
+TransactionalComposer = Callable[[User, str, dict, SmtpSettings], EmailMessage]
+
+
+def register_transactional(kind: str, *, prepare: Callable[[User], dict] | None = None,
+                           max_age: timedelta | None = None) -> None:
+    _TRANSACTIONAL[kind] = Transactional(kind, prepare, max_age)
+
+
+def queue_transactional(user: User, kind: str, *, now: datetime | None = None) -> None:
+    """Queue one e-mail of `kind` to `user` for the sender's next pass (the page never waits for a
+    mail server). Nothing without an e-mail address. One of a kind waits per person at most: asking
+    again before it went out only makes it due again."""
+    if kind not in _TRANSACTIONAL:
+        raise ValueError(f"unknown transactional e-mail {kind!r}")
+    if not user.email:
+        return
+    now = now or utcnow()
+    waiting = db.session.execute(update(MailDigest).where(
+        MailDigest.user_id == user.id, MailDigest.kind == kind, MailDigest.status == DigestStatus.RETRY,
+        MailDigest.attempts == 0).values(created_at=now, next_attempt_at=now)).rowcount
+    if not waiting:
+        db.session.add(MailDigest(user_id=user.id, kind=kind, created_at=now, status=DigestStatus.RETRY,
+                                  attempts=0, next_attempt_at=now))
+    db.session.flush()
+
+
+def send_pending(*, now: datetime | None = None, compose: Composer | None = None,
+                 compose_transactional: TransactionalComposer | None = None) -> SendResult:
     """One pass: retry what is due, build the digests of the people whose window is open, send them."""
     settings = SmtpSettings.from_config(current_app.config)
     if settings is None:
@@ -219,6 +264,8 @@ def send_pending(*, now: datetime | None = None, compose: Composer | None = None
         return SendResult(configured=False)
     if compose is None:  # the e-mail's words and links are presentation: they live with the pages
         from blueprints.me.digest import compose
+    if compose_transactional is None:
+        from blueprints.auth.mail import compose as compose_transactional
     now = now or utcnow()
     claim = secrets.token_hex(16)
     _claim_due_retries(claim, now)
@@ -231,7 +278,10 @@ def send_pending(*, now: datetime | None = None, compose: Composer | None = None
     transport = Transport(settings)
     try:
         for digest in digests:
-            _send_one(digest, claim, now, transport, compose, settings, result)
+            if digest.kind is None:
+                _send_one(digest, claim, now, transport, compose, settings, result)
+            else:
+                _send_transactional(digest, claim, now, transport, compose_transactional, settings, result)
     finally:
         transport.close()
     return result
@@ -310,6 +360,25 @@ def _send_one(digest: MailDigest, claim: str, now: datetime, transport: Transpor
         return
     message = compose(user, notes, settings)
     db.session.commit()  # no transaction stays open while the SMTP server answers
+    _deliver(digest, claim, now, transport, message, user, result)
+
+
+def _send_transactional(digest: MailDigest, claim: str, now: datetime, transport: Transport,
+                        compose: TransactionalComposer, settings: SmtpSettings, result: SendResult) -> None:
+    user = db.session.get(User, digest.user_id)
+    spec = _TRANSACTIONAL.get(digest.kind or "")
+    stale = spec is None or (spec.max_age is not None and digest.created_at < now - spec.max_age)
+    if user is None or not user.is_active or not user.email or stale:
+        _finish(digest.id, claim, status=DigestStatus.CANCELLED, claim=None)
+        result.cancelled += 1
+        return
+    message = compose(user, digest.kind, spec.prepare(user) if spec.prepare else {}, settings)
+    db.session.commit()  # what prepare() wrote (a reset token) is kept even if the send fails
+    _deliver(digest, claim, now, transport, message, user, result)
+
+
+def _deliver(digest: MailDigest, claim: str, now: datetime, transport: Transport, message: EmailMessage,
+             user: User, result: SendResult) -> None:
     try:
         transport.send(message)
     except (OSError, smtplib.SMTPException) as exc:
@@ -375,7 +444,7 @@ def export_of(user: User) -> dict:
         "groups": sorted(settings.group_set) if settings else [],
         "changed_at": _when(settings.updated_at) if settings else None,
         "emails": [{"created_at": _when(d.created_at), "status": d.status, "sent_at": _when(d.sent_at),
-                    "attempts": d.attempts,
+                    "attempts": d.attempts, "kind": d.kind or "digest",
                     "notifications": db.session.scalar(select(func.count(MailOutbox.id))
                                                        .where(MailOutbox.digest_id == d.id))}
                    for d in digests],

@@ -16,6 +16,10 @@ every entry from the first one, so removing old entries would break `flask audit
 holds no names, e-mails or phones (accounts appear by number only, and an erased account's
 record is empty), so keeping it does not keep personal data in clear.
 
+A few kinds have a FIXED period in days, the same everywhere (`register_fixed`): short-lived
+security records such as used password reset links, which no commune needs to keep longer. Their
+purger gets the cutoff date. The privacy page lists them with the others.
+
 Purging is idempotent: a second run finds nothing more to purge. A dry run does the same work
 inside a savepoint and rolls it back, so its counts are exactly what a real run would purge.
 """
@@ -24,7 +28,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
@@ -84,6 +88,27 @@ def register(code: str, *, label, default_months: int, purge: Callable[["Periods
 
 def kinds() -> list[Kind]:
     return list(_KINDS.values())
+
+
+@dataclass(frozen=True)
+class FixedKind:
+    """A kind kept a fixed number of days, not set per commune."""
+
+    code: str
+    label: object  # lazy translation
+    days: int
+    purge: Callable[[datetime], int]  # the cutoff date -> rows purged
+
+
+_FIXED: dict[str, FixedKind] = {}
+
+
+def register_fixed(code: str, *, label, days: int, purge: Callable[[datetime], int]) -> None:
+    _FIXED[code] = FixedKind(code, label, days, purge)
+
+
+def fixed_kinds() -> list[FixedKind]:
+    return list(_FIXED.values())
 
 
 def months_of(commune_id: int) -> dict[str, int]:
@@ -148,7 +173,7 @@ class Periods:
 
 @dataclass
 class Purged:
-    kind: Kind
+    kind: Kind | FixedKind
     count: int
 
 
@@ -160,6 +185,8 @@ def apply(*, now: datetime | None = None, dry_run: bool = False) -> list[Purged]
     try:
         for kind in kinds():
             results.append(Purged(kind, kind.purge(Periods(kind, now))))
+        for fixed in fixed_kinds():
+            results.append(Purged(fixed, fixed.purge(now - timedelta(days=fixed.days))))
     except Exception:
         savepoint.rollback()
         raise

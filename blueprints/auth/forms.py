@@ -5,6 +5,8 @@ services.accounts applies the same rules again (and the ones only it can check).
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -22,6 +24,9 @@ class PlainText:
         problem = text.problem_with(field.data or "")
         if problem:
             raise ValidationError(labels.TEXT_PROBLEMS[problem])
+
+
+_LOOSE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _strip(value):
@@ -157,4 +162,43 @@ class ResetSecondFactorForm(FlaskForm):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Enter your password.")), Length(max=1024, message=_l("This password is too long."))],
+    )
+
+
+class ResetEmail:
+    """An e-mail address: a phone number gets its own message (links are sent by e-mail only).
+    Looked up as leniently as a sign-in (services.accounts.login_key): an address of a reserved
+    domain that only an administrator could have given an account passes too."""
+
+    def __call__(self, form, field):
+        raw = field.data or ""
+        if len(raw) > accounts.MAX_IDENTIFIER:
+            return  # said by the length check
+        try:
+            kind, _value = accounts.parse_identifier(raw)
+        except ServiceError:
+            kind = "email" if _LOOSE_EMAIL.match(raw) else None
+        if kind is None:
+            raise ValidationError(_l("Enter a valid e-mail address."))
+        if kind != "email":
+            raise ValidationError(_l("Reset links are sent by e-mail only. If your account has only a phone "
+                                     "number, ask the commune's services to help you."))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        _l("E-mail address of your account"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your e-mail address.")), _max(accounts.MAX_IDENTIFIER), ResetEmail()],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Type the password a second time.")),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
+        ],
     )

@@ -22,15 +22,17 @@ from blueprints._access import public, signed_in
 from blueprints._helpers import attach_error, is_htmx, render, safe_next
 from blueprints.auth.forms import (
     ChangePasswordForm,
+    ForgotPasswordForm,
     JoinForm,
     LoginForm,
     RegisterForm,
+    ResetPasswordForm,
     ResetSecondFactorForm,
     SecondFactorForm,
 )
 from extensions import db, limiter
 from models import Commune, User
-from services import accounts, totp
+from services import accounts, password_reset, totp
 from services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
@@ -477,3 +479,89 @@ def reset_second_factor():
     db.session.commit()
     flash(_("Your second factor is off. Set it up again now with your new authenticator app."), "success")
     return _go(url_for("auth.step_up"))
+
+
+# --- forgotten password: a link by e-mail (services/password_reset.py) -----------------------
+
+def _forgot_address_key() -> str:
+    return "password-forgot:" + accounts.identifier_key(request.form.get("email", ""))
+
+
+def _forgot_limits(view):
+    """Every request for a link counts: 5 an hour per address asked about, 20 an hour per IP."""
+    ip = limiter.limit("20/hour", key_func=get_remote_address, methods=["POST"])
+    address = limiter.limit("5/hour", key_func=_forgot_address_key, methods=["POST"])
+    return ip(address(view))
+
+
+def _forgot_page(form, status: int = 200, *, sent: bool = False):
+    return render("auth/forgot_password.html", "auth/_forgot_form.html", status=status, form=form, sent=sent,
+                  hours=int(password_reset.LIFETIME.total_seconds() // 3600))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@_forgot_limits
+def forgot_password():
+    """The same answer for every address: known or not, deleted, disabled, phone-only."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data)
+        db.session.commit()
+        return _forgot_page(ForgotPasswordForm(formdata=None), sent=True)
+    return _forgot_page(form, INVALID if form.is_submitted() else 200)
+
+
+def _private(response):
+    """The link's token is in the URL: never sent on as a referrer, never cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _invalid_link():
+    return _private(render("auth/reset_invalid.html", "auth/_reset_invalid.html", status=INVALID))
+
+
+def _reset_page(form, user, token: str, status: int = 200):
+    return _private(render(
+        "auth/reset_password.html",
+        "auth/_reset_form.html",
+        status=status,
+        form=form,
+        token=token,
+        identifier=user.identifier,
+        min_password=password_reset.min_password(user),
+        max_password=accounts.MAX_PASSWORD,
+    ))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("10/minute", methods=["POST"])
+def reset_password(token):
+    try:
+        _link, user = password_reset.check(token)
+    except password_reset.LinkInvalid:
+        return _invalid_link()
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return _reset_page(form, user, token, INVALID if form.is_submitted() else 200)
+    try:
+        password_reset.reset(token, form.new_password.data)
+    except password_reset.LinkInvalid:  # taken a moment ago by another request
+        db.session.rollback()
+        return _invalid_link()
+    except ServiceError as exc:  # the password policy: the link stays usable
+        db.session.rollback()
+        _apply_service_error(form, exc)
+        return _reset_page(form, user, token, exc.status)
+    # Every session of the person ended; this browser starts afresh at the sign-in page.
+    accounts.close_session(session.get("sid"))
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    db.session.commit()
+    flash(_("Your password is changed and you were signed out everywhere. Sign in with your new password."),
+          "success")
+    return _private(_go(url_for("auth.login")))

@@ -50,7 +50,8 @@ def policy(**_ignored):
     commune = g.commune
     months = retention.months_of(commune.id)
     return render("privacy/policy.html", settings=personal_data.settings_for(commune),
-                  periods=[(kind, months[kind.code]) for kind in retention.kinds()])
+                  periods=[(kind, months[kind.code]) for kind in retention.kinds()],
+                  fixed_periods=retention.fixed_kinds())
 
 
 # --- my data -----------------------------------------------------------------------------------

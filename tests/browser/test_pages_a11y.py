@@ -270,6 +270,16 @@ def _mail_opt_in(commune, author):  # noqa: ARG001
     return {"token": mailer.unsubscribe_token(author.id, "comment_replies")}
 
 
+def _reset_link(commune, author):  # noqa: ARG001
+    """A valid password reset link of `author` (services/password_reset.py)."""
+    from extensions import db
+    from services import password_reset
+
+    token = password_reset.issue(author)
+    db.session.commit()
+    return {"token": token}
+
+
 def _petitions(commune, author):
     """Petitions in every public state, a draft of `author`, one filed file overdue (tests/test_petitions.py)."""
     from tests.test_petitions import pages_world
@@ -338,6 +348,10 @@ PAGES = [
     # Areas being built: each runs as soon as its endpoint exists.
     PageCase("sign in", "/login", "auth.login"),
     PageCase("register", "/tetouan/register", "auth.register"),
+    PageCase("forgot password", "/password/forgot", "auth.forgot_password"),
+    PageCase("reset password form", "/password/reset/{token}", "auth.reset_password", setup=_reset_link),
+    PageCase("reset password link no longer valid", "/password/reset/not-a-valid-token", "auth.reset_password",
+             status=400),
     PageCase("account", "/account", "auth.account", roles=("resident",)),
     PageCase("idea list", "/tetouan/ideas", "ideas.list_ideas", setup=_ideas),
     PageCase("idea page", "/tetouan/ideas/{idea_id}", "ideas.show_idea", setup=_ideas),
