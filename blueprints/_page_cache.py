@@ -49,6 +49,7 @@ QUIET_TABLES = frozenset({
     "support", "association_support", "petition_signature", "support_ballot", "report",
     "user_account", "user_session", "membership", "departed_identity", "notification",
     "mail_digest", "mail_outbox", "mail_settings", "audit_entry", "score", "recusal",
+    "password_reset_token",
 })
 # Columns that are counters: an UPDATE that only moves these is not a content change.
 COUNTER_COLUMNS = frozenset({"support_count", "association_support_count", "signature_count"})

@@ -1,7 +1,7 @@
 """commune content version: key of the public page cache
 
 Revision ID: 39037e3b4404
-Revises: 2c246052b515
+Revises: 412b3d2ff90c
 Create Date: 2026-11-24 02:28:38.929933
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '39037e3b4404'
-down_revision = '2c246052b515'
+down_revision = '412b3d2ff90c'
 branch_labels = None
 depends_on = None
 
