@@ -5,10 +5,12 @@
 1. Generates the Tetouan-scale campaign (bench/dataset.py) in a throwaway database: a SQLite file,
    or a PostgreSQL cluster started for the run on a free loopback port (initdb/pg_ctl of Debian's
    PostgreSQL; as the postgres user when run as root) and deleted at the end.
-2. Serves the app with gunicorn in its production configuration (README: TASHARUK_ENV=production,
-   SECRET_KEY from the environment — a random one per run —, 2 × cores sync workers) on
-   127.0.0.1 and a free port. One change, stated in the output: the app is created with
-   RATELIMIT_ENABLED=False, or the load of a few clients would be throttled as an attack.
+2. Serves the app with gunicorn in its production configuration: deploy/gunicorn.conf.py (2 × cores
+   sync workers), TASHARUK_ENV=production, SECRET_KEY from the environment — a random one per run —,
+   on 127.0.0.1 and a free port. Two changes, stated in the output: the app is created with
+   RATELIMIT_ENABLED=False, or the load of a few clients would be throttled as an attack; and
+   workers are not recycled (--max-requests 0), so the RSS measured after the load is that of
+   workers that served all of it.
 3. Loads it with Debian's wrk from a separate process, bounded in time, 8 connections, never any
    other address. Each scenario runs alternately with the bare endpoint (/bare: a constant answer
    through the same stack) — bare, page, bare, page… — and medians are reported, so the ratio to
@@ -59,6 +61,11 @@ SCENARIOS = ("idea_list", "idea_search", "idea_page", "support", "ranking", "pro
 CONNECTIONS = 8
 USER_AGENT = "tasharuk-bench"
 APP_OVERRIDES = {"RATELIMIT_ENABLED": False}  # + PUBLIC_CACHE_SECONDS from --page-cache, for gunicorn
+# The production gunicorn configuration (README "Production deployment"), and what the benchmark
+# changes in it besides the port and the worker count: no recycling of workers (see the docstring).
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+GUNICORN_OVERRIDES = ["--max-requests", "0"]
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)  # deploy/gunicorn.conf.py's `workers` (tests/test_deploy.py)
 TARGETS = {  # PERFORMANCE.md
     "idea_list": 0.25, "idea_search": 0.15, "idea_page": 0.20, "support": 0.15,
 }
@@ -309,8 +316,9 @@ class Server:
         env.pop("REDIS_URL", None)  # one server: rate-limit storage is irrelevant (limits are off)
         self.log = open(work / "gunicorn.log", "wb")
         factory = f"app:create_app({ {**APP_OVERRIDES, 'PUBLIC_CACHE_SECONDS': page_cache}!r})"
-        self.command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind",
-                        f"127.0.0.1:{self.port}", factory]
+        self.command = [str(Path(sys.executable).parent / "gunicorn"), "--config", str(GUNICORN_CONFIG),
+                        "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", *GUNICORN_OVERRIDES,
+                        factory]
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -540,8 +548,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", dest="json_out", help="write the results here")
     parser.add_argument("--seconds", type=float, help="length of one wrk run (default 10, --quick 2)")
     parser.add_argument("--rounds", type=int, help="bare/page alternations per scenario (default 3, --quick 2)")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
-                        help="gunicorn workers (default 2 × cores)")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="gunicorn workers (default 2 × cores, as deploy/gunicorn.conf.py)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (database, logs)")
     parser.add_argument("--page-cache", type=int, default=None, metavar="SECONDS",
                         help="the public page cache's time-to-live on the served app (default: the "
@@ -651,7 +659,9 @@ def main(argv: list[str] | None = None) -> dict:
                            support_interaction_bytes=interaction, rss=rss, supports=supports)
         notes = {
             "quick": args.quick, "dataset": generated.counts, "seconds_per_run": seconds, "rounds": rounds,
-            "workers": args.workers, "connections": CONNECTIONS, "app_overrides": APP_OVERRIDES, "page_cache_seconds": page_cache,
+            "workers": args.workers, "connections": CONNECTIONS, "app_overrides": APP_OVERRIDES,
+            "page_cache_seconds": page_cache,
+            "gunicorn_config": str(GUNICORN_CONFIG.relative_to(ROOT)), "gunicorn_overrides": GUNICORN_OVERRIDES,
             "non_2xx": {n: sum(r["non_2xx"] for r in runs[n]["page"]) for n in SCENARIOS},
             "first_visit_parts": visit["parts"], "gzip_by_proxy": visit["gzip_by_proxy"] or interaction_gzip,
             "support_interaction_body_bytes": interaction_raw, "worker_rss_all_mb": [round(v, 1) for v in rss],
@@ -716,7 +726,8 @@ def print_table(result: dict, notes: dict) -> None:
     print(f"data set: {notes['dataset']}")
     cache = notes.get("page_cache_seconds")
     cache_note = f"public page cache {cache} s" if cache else "public page cache off (every page rendered)"
-    print(f"gunicorn {notes['workers']} sync workers, TASHARUK_ENV=production, {notes['app_overrides']}, {cache_note}; "
+    print(f"gunicorn {notes['gunicorn_config']} {' '.join(notes['gunicorn_overrides'])}, {notes['workers']} sync "
+          f"workers, TASHARUK_ENV=production, {notes['app_overrides']}, {cache_note}; "
           f"wrk {notes['connections']} connections, {notes['rounds']} × {notes['seconds_per_run']:g} s "
           f"alternated with /bare, medians")
     print(f"bare endpoint: {result['bare_rps']:,.0f} req/s")
