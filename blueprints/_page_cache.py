@@ -8,7 +8,7 @@ What is stored: the answer to a GET of a view declared @public under a commune U
 (`/<commune>/...`), for a visitor whose session holds nothing but a form token (nobody signed
 in, no message waiting to be shown), when the answer is 200, sets no cookie of its own and did
 not touch the session. The key is the commune, its content version, the language, page or htmx
-fragment, and the path with its query string.
+fragment, and the address (scheme, host, path and query string).
 
 The only per-visitor thing in such a page is the form (CSRF) token of the language switcher and
 of htmx: while a cacheable page renders, `csrf_token_value()` writes a placeholder (derived
@@ -269,7 +269,8 @@ def init_app(app: Flask, is_public, language) -> None:
         lang = language()  # reads the person first (Flask-Login may mark the session then)
         if not set(session.keys()) <= ANONYMOUS_SESSION_KEYS:
             return None  # signed in, a message to show, a sign-in under way: a fresh page
-        where = hashlib.sha256(request.full_path.encode()).hexdigest()[:32]
+        # The host too: a page that wrote an absolute link must not be served under another name.
+        where = hashlib.sha256((request.host_url + request.full_path).encode()).hexdigest()[:32]
         return f"tasharuk:page:{commune.id}:{commune.content_version}:{lang}:{int(is_htmx())}:{where}"
 
     @app.before_request

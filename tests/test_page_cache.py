@@ -296,3 +296,11 @@ def test_redis_down_falls_back_to_memory_and_says_so(app, commune, idea, caplog)
     assert any("Redis is not answering" in r.getMessage() for r in caplog.records)
     with server.app_context():
         db.engine.dispose()
+
+
+def test_a_page_asked_under_another_host_name_is_not_served_under_ours(app, cached, idea):
+    url = "/tetouan/open-data/ideas.csv-metadata.json"  # writes absolute links
+    forged = new_client(app).get(url, base_url="http://evil.example")
+    assert forged.status_code == 200 and "evil.example" in forged.get_data(as_text=True)
+    ours = new_client(app).get(url)
+    assert ours.status_code == 200 and "evil.example" not in ours.get_data(as_text=True)
