@@ -273,8 +273,8 @@ def list_projects(**_):
 def show_project(code, **_):
     plan = _plan()
     project = project_service.get_by_code(plan, code)
+    counts = project_service.support_counts([project.id])[project.id]
     return render("projects/show.html", plan=plan, project=project, axis=db.session.get(Axis, project.axis_id),
                   ideas=project_service.linked_ideas(project),
-                  citizens=project_service.citizen_support([project.id])[project.id],
-                  associations=project_service.association_support([project.id])[project.id],
+                  citizens=counts[0], associations=counts[1],
                   can_manage=access.can_score(current_user, plan))
