@@ -156,6 +156,38 @@ def get_by_code(plan: Plan, code: str) -> Project:
     return project
 
 
+@dataclass
+class Sheet:
+    """A project's public sheet: the project (neighbourhoods, indicators, partners and the equality
+    body's opinions loaded), its axis and its supports counted as support_counts() does."""
+
+    project: Project
+    axis: Axis
+    citizens: int
+    associations: int
+
+
+def sheet(plan: Plan, code: str) -> Sheet:
+    """get_by_code(), with the axis, the opinions and the two support counts: ONE statement."""
+    from models import EqualityOpinion  # models/equality.py defines Project.equality_opinions
+
+    ideas = select(ProjectIdea.idea_id).where(ProjectIdea.project_id == Project.id)
+    citizens = (select(func.count(func.distinct(Support.user_id))).where(Support.idea_id.in_(ideas))
+                .correlate(Project).scalar_subquery())
+    associations = (select(func.count(func.distinct(AssociationSupport.association_id)))
+                    .where(AssociationSupport.idea_id.in_(ideas)).correlate(Project).scalar_subquery())
+    opinions = joinedload(Project.equality_opinions)
+    row = db.session.execute(
+        select(Project, Axis, citizens, associations).join(Axis, Axis.id == Project.axis_id)
+        .where(Project.plan_id == plan.id, Project.code == (code or "").strip().upper())
+        .options(joinedload(Project.neighbourhoods), joinedload(Project.indicators), joinedload(Project.partners),
+                 opinions.joinedload(EqualityOpinion.superseded_by), opinions.joinedload(EqualityOpinion.supersedes))
+    ).unique().first()
+    if row is None:
+        raise NotFound(_l("This project does not exist."))
+    return Sheet(row[0], row[1], int(row[2] or 0), int(row[3] or 0))
+
+
 def next_code(plan: Plan, commune_slug: str) -> str:
     """The next free "TET-NN" of the plan: the first three letters of the commune's slug."""
     prefix = (re.sub(r"[^A-Za-z]", "", commune_slug)[:3] or "PRJ").upper()
