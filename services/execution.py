@@ -278,12 +278,12 @@ def annual_report(plan: Plan, year: int) -> AnnualReport:
     check_year(plan, year)
     followed = followed_version(plan, public=True)
     # What the followed version schedules in `year`, per project (placed entries), summed in SQL.
-    programmed = dict(db.session.execute(
+    programmed = {pid: int(total) for pid, total in db.session.execute(  # PostgreSQL sums to numeric
         select(ProgrammeEntry.project_id, func.sum(ScheduleLine.amount))
         .join(ScheduleLine, ScheduleLine.entry_id == ProgrammeEntry.id)
         .where(ProgrammeEntry.version_id == followed.version.id, ProgrammeEntry.state == EntryState.PLACED,
                ScheduleLine.year == year)
-        .group_by(ProgrammeEntry.project_id)).all()) if followed.version is not None else {}
+        .group_by(ProgrammeEntry.project_id))} if followed.version is not None else {}
     milestones = list(db.session.scalars(
         select(Milestone).join(Project, Project.id == Milestone.project_id)
         .where(Project.plan_id == plan.id, Milestone.happened_on.between(date(year, 1, 1), date(year, 12, 31)))
