@@ -91,7 +91,6 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
 
 
 def _register_session_loader(app: Flask) -> None:
-    from models import User
     from services import accounts
 
     from flask import current_app
@@ -101,25 +100,28 @@ def _register_session_loader(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         config = current_app.config
-        record = accounts.check_session(
+        # The session, the person with their roles and their unread notifications: one statement.
+        found = accounts.signed_in_person(
             session.get("sid"),
             int(user_id),
             idle=config["SESSION_IDLE_TIMEOUT"],
             absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
             touch_every=config["SESSION_TOUCH_INTERVAL"],
         )
-        if record is None:
+        if found is None:
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.is_active:
+        record, user, unread = found
+        if not user.is_active:
             return None
         g.user_session = record
+        g.unread_notifications = unread  # for this request only (blueprints/me: the account menu)
         return user
 
 
 def _register_commune_urls(app: Flask) -> None:
     """`<commune>` in a URL is resolved once, before access checks, into g.commune."""
     from models import Commune
+    from services import phases
 
     @app.url_value_preprocessor
     def pull_commune(endpoint, values):  # noqa: ARG001
@@ -130,9 +132,16 @@ def _register_commune_urls(app: Flask) -> None:
         g.commune = None
         if values and "commune" in values:
             slug = values.pop("commune")
-            g.commune = db.session.scalar(select(Commune).where(Commune.slug == slug))
+            if request.method in ("GET", "HEAD"):  # a page: its current plan in the same statement
+                g.commune = phases.commune_with_plan(slug)
+            else:
+                g.commune = db.session.scalar(select(Commune).where(Commune.slug == slug))
             if g.commune is None:
                 abort(404)
+
+    @app.teardown_request
+    def forget_commune_plan(exc):  # noqa: ARG001
+        phases.forget_plan(g.get("commune"))
 
     @app.url_defaults
     def add_commune(endpoint, values):

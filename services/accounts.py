@@ -18,12 +18,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from database import write_intent
 from extensions import db
-from models import STAFF_ROLES, Commune, DepartedIdentity, Membership, Role, Support, User, UserSession
+from models import STAFF_ROLES, Commune, DepartedIdentity, Membership, Notification, Role, Support, User, UserSession
 from models._base import utcnow
 from services import text
 from services.errors import Conflict, ServiceError
@@ -337,6 +338,11 @@ def check_session(
         return None
     now = now or utcnow()
     record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    return _live(record, user_id, now, idle=idle, absolute=absolute, touch_every=touch_every)
+
+
+def _live(record: UserSession | None, user_id: int, now: datetime, *, idle: timedelta, absolute: timedelta,
+          touch_every: timedelta) -> UserSession | None:
     if record is None or record.user_id != user_id or record.revoked_at is not None:
         return None
     if now - record.created_at > absolute or now - record.last_seen_at > idle:
@@ -344,6 +350,36 @@ def check_session(
     if now - record.last_seen_at > touch_every:
         _touch(record.id, now)
     return record
+
+
+def signed_in_person(
+    token: str | None,
+    user_id: int,
+    *,
+    idle: timedelta,
+    absolute: timedelta,
+    touch_every: timedelta,
+    now: datetime | None = None,
+) -> tuple[UserSession, User, int] | None:
+    """check_session's live session, with its person (and their roles) and the number of their
+    unread notifications, read in ONE statement (every page a signed-in person opens asks all three)."""
+    if not token:
+        return None
+    now = now or utcnow()
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == UserSession.user_id, Notification.read_at.is_(None))
+              .correlate(UserSession).scalar_subquery())
+    row = db.session.execute(
+        select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _digest(token))
+        .options(joinedload(User.memberships))
+    ).unique().first()
+    if row is None:
+        return None
+    record = _live(row[0], user_id, now, idle=idle, absolute=absolute, touch_every=touch_every)
+    if record is None:
+        return None
+    return record, row[1], int(row[2] or 0)
 
 
 def _touch(session_id: int, now: datetime) -> None:

@@ -7,11 +7,13 @@ A thread is read in one statement.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from extensions import db
 from models import Association, Comment, Idea, Plan, Stance, User
@@ -124,6 +126,94 @@ def thread(idea_id: int) -> list[Node]:
         parent = nodes.get(c.parent_id) if c.parent_id is not None else None
         (parent.children if parent is not None else roots).append(nodes[c.id])
     return roots
+
+
+# --- the thread in batches ---------------------------------------------------------------------
+
+PER_BATCH = 30  # conversations (top-level comments, each with its replies) per batch
+_CURSOR = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)_(\d{1,18})")
+BAD_CURSOR = _l("This link to more comments is not valid. Open the idea again to read its comments.")
+
+
+@dataclass
+class Batch:
+    """One batch of a thread: `roots` (oldest first, with their replies) and the cursor of the next
+    batch (None: this is the last). `first` tells whether it is the thread's first batch."""
+
+    roots: list[Node]
+    next_cursor: str | None
+    first: bool = True
+
+    @property
+    def shown(self) -> int:
+        """Comments in this batch, replies included."""
+        stack, n = list(self.roots), 0
+        while stack:
+            node = stack.pop()
+            n += 1
+            stack.extend(node.children)
+        return n
+
+
+def cursor_of(comment: Comment) -> str:
+    """Where a batch ends: the (created_at, id) of its last top-level comment."""
+    return f"{comment.created_at.isoformat(timespec='microseconds')}_{comment.id}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """A cursor from a URL, or ServiceError (400) if it is not one; None for none."""
+    if value is None or value == "":
+        return None
+    match = _CURSOR.fullmatch(value)
+    if match is None:
+        raise ServiceError(BAD_CURSOR)
+    try:
+        return datetime.fromisoformat(match.group(1)), int(match.group(2))
+    except ValueError:
+        raise ServiceError(BAD_CURSOR) from None
+
+
+def thread_batch(idea_id: int, after: tuple[datetime, int] | None = None, per_batch: int = PER_BATCH) -> Batch:
+    """PER_BATCH top-level comments after the cursor (keyset on (created_at, id), oldest first, as
+    the thread is shown) with all their replies, in ONE statement whatever the thread's length.
+    Hidden comments keep their place (the template shows a placeholder, never their text)."""
+    roots_where = [Comment.idea_id == idea_id, Comment.parent_id.is_(None)]
+    if after is not None:
+        at, after_id = after
+        roots_where.append(or_(Comment.created_at > at, and_(Comment.created_at == at, Comment.id > after_id)))
+    roots = (select(Comment.id).where(*roots_where).order_by(Comment.created_at, Comment.id)
+             .limit(per_batch + 1).cte("batch_roots"))
+    in_batch = select(roots.c.id)
+    parent = aliased(Comment)
+    comments = db.session.scalars(
+        select(Comment)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(Comment.idea_id == idea_id,
+               or_(Comment.id.in_(in_batch), Comment.parent_id.in_(in_batch), parent.parent_id.in_(in_batch)))
+        .options(joinedload(Comment.author).lazyload(User.memberships), joinedload(Comment.association))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    nodes = {c.id: Node(c) for c in comments}
+    tops: list[Node] = []
+    for c in comments:
+        up = nodes.get(c.parent_id) if c.parent_id is not None else None
+        if up is not None:
+            up.children.append(nodes[c.id])
+        elif c.parent_id is None:
+            tops.append(nodes[c.id])
+    next_cursor = None
+    if len(tops) > per_batch:
+        tops = tops[:per_batch]
+        next_cursor = cursor_of(tops[-1].comment)
+    return Batch(tops, next_cursor, first=after is None)
+
+
+def reply_target(idea_id: int, comment_id: int) -> Comment | None:
+    """A visible comment of this idea to reply to (when it is not in the batch shown)."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.idea_id != idea_id or comment.hidden:
+        return None
+    return comment
 
 
 def find_in(roots: list[Node], comment_id: int) -> Comment | None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import (
@@ -36,6 +36,7 @@ from models import (
     ProgrammeEntry,
     ProgrammeVersion,
     Project,
+    ScheduleLine,
     User,
     VersionStatus,
 )
@@ -112,16 +113,12 @@ class Followed:
 
 def followed_version(plan: Plan, *, public: bool = False) -> Followed:
     """The latest ADOPTED version; else the latest version of any status (drafts only when not public)."""
-    adopted = db.session.scalar(
-        select(ProgrammeVersion).where(ProgrammeVersion.plan_id == plan.id,
-                                       ProgrammeVersion.status == VersionStatus.ADOPTED)
-        .order_by(ProgrammeVersion.number.desc()).limit(1))
-    if adopted is not None:
-        return Followed(adopted, True)
     stmt = select(ProgrammeVersion).where(ProgrammeVersion.plan_id == plan.id)
     if public:
         stmt = stmt.where(ProgrammeVersion.status != VersionStatus.DRAFT)
-    return Followed(db.session.scalar(stmt.order_by(ProgrammeVersion.number.desc()).limit(1)), False)
+    adopted_first = case((ProgrammeVersion.status == VersionStatus.ADOPTED, 0), else_=1)
+    version = db.session.scalar(stmt.order_by(adopted_first, ProgrammeVersion.number.desc()).limit(1))
+    return Followed(version, version is not None and version.status == VersionStatus.ADOPTED)
 
 
 def _programmed(entries: Iterable[ProgrammeEntry], year: int) -> dict[int, int]:
@@ -280,18 +277,28 @@ def annual_report(plan: Plan, year: int) -> AnnualReport:
     """
     check_year(plan, year)
     followed = followed_version(plan, public=True)
-    programmed = _programmed(followed.entries, year)
-    ids = set(programmed)
-    ids |= set(db.session.scalars(select(ExecutionReport.project_id).join(Project).where(
-        Project.plan_id == plan.id, ExecutionReport.year == year)))
+    # What the followed version schedules in `year`, per project (placed entries), summed in SQL.
+    programmed = {pid: int(total) for pid, total in db.session.execute(  # PostgreSQL sums to numeric
+        select(ProgrammeEntry.project_id, func.sum(ScheduleLine.amount))
+        .join(ScheduleLine, ScheduleLine.entry_id == ProgrammeEntry.id)
+        .where(ProgrammeEntry.version_id == followed.version.id, ProgrammeEntry.state == EntryState.PLACED,
+               ScheduleLine.year == year)
+        .group_by(ProgrammeEntry.project_id))} if followed.version is not None else {}
     milestones = list(db.session.scalars(
         select(Milestone).join(Project, Project.id == Milestone.project_id)
         .where(Project.plan_id == plan.id, Milestone.happened_on.between(date(year, 1, 1), date(year, 12, 31)))
         .order_by(Milestone.happened_on, Milestone.id)))
-    ids |= {m.project_id for m in milestones}
-    projects = list(db.session.scalars(
-        select(Project).where(Project.id.in_(ids)).options(selectinload(Project.neighbourhoods))
-        .order_by(Project.code, Project.id))) if ids else []
+    ids = set(programmed) | {m.project_id for m in milestones}
+    reported = select(ExecutionReport.project_id).where(ExecutionReport.year == year)
+    # The projects (with their axis and neighbourhoods), those with a report this year included: one statement.
+    found = db.session.execute(
+        select(Project, Axis).join(Axis, Axis.id == Project.axis_id)
+        .where(Project.plan_id == plan.id, or_(Project.id.in_(ids), Project.id.in_(reported)))
+        .options(joinedload(Project.neighbourhoods))
+        .order_by(Project.code, Project.id)).unique().all()
+    projects = [p for p, _axis in found]
+    axis_rows = {axis.id: axis for _p, axis in found}
+    hood_rows = {h.id: h for p in projects for h in p.neighbourhoods}
     rows = _standings(projects, programmed, year)
     per_project: dict[int, list[Milestone]] = defaultdict(list)
     for m in milestones:
@@ -310,11 +317,8 @@ def annual_report(plan: Plan, year: int) -> AnnualReport:
         for hood in row.project.neighbourhoods or [None]:
             key = hood.id if hood is not None else None
             hoods.setdefault(key, Group(key=key)).add(row)
-    axis_rows = {a.id: a for a in db.session.scalars(select(Axis).where(Axis.id.in_(list(axes))))} if axes else {}
     for key, group in axes.items():
         group.name = axis_rows[key].name
-    hood_rows = {h.id: h for h in db.session.scalars(
-        select(Neighbourhood).where(Neighbourhood.id.in_([k for k in hoods if k is not None])))}
     for key, group in hoods.items():
         group.name = hood_rows[key].name if key is not None else ""
     by_axis = sorted(axes.values(), key=lambda g: (axis_rows[g.key].position, g.key))
@@ -343,11 +347,16 @@ class ProjectProgress:
 def project_progress(project: Project) -> ProjectProgress:
     reports = list(db.session.scalars(select(ExecutionReport).where(ExecutionReport.project_id == project.id)
                                       .order_by(ExecutionReport.year)))
-    plan = db.session.get(Plan, project.plan_id)
-    followed = followed_version(plan, public=True)
-    schedule = [(line.year, line.amount) for entry in followed.entries if entry.project_id == project.id
-                for line in entry.schedule]
-    return ProjectProgress(reports, milestones_of(project), sorted(schedule))
+    # The project's schedule lines in followed_version(plan, public=True), in one statement (not the
+    # whole version's entries): the latest adopted version, else the latest non-draft one.
+    adopted_first = case((ProgrammeVersion.status == VersionStatus.ADOPTED, 0), else_=1)
+    followed = (select(ProgrammeVersion.id)
+                .where(ProgrammeVersion.plan_id == project.plan_id, ProgrammeVersion.status != VersionStatus.DRAFT)
+                .order_by(adopted_first, ProgrammeVersion.number.desc()).limit(1).scalar_subquery())
+    schedule = db.session.execute(
+        select(ScheduleLine.year, ScheduleLine.amount).join(ProgrammeEntry, ProgrammeEntry.id == ScheduleLine.entry_id)
+        .where(ProgrammeEntry.project_id == project.id, ProgrammeEntry.version_id == followed)).all()
+    return ProjectProgress(reports, milestones_of(project), sorted((y, a) for y, a in schedule))
 
 
 def milestones_of(project: Project) -> list[Milestone]:

@@ -303,6 +303,7 @@ class IdeaView:
     support_used: int = 0
     supported: bool = False
     project: Project | None = None  # the project the idea became (services.projects), if any
+    link: ProjectIdea | None = None  # and its link (when it was made): held here, the identity map is weak
 
 
 def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
@@ -329,7 +330,7 @@ def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
     )
     if viewer_id is not None:
         stmt = stmt.add_columns(*supports.state_columns(viewer_id))
-    stmt = stmt.add_columns(Project)
+    stmt = stmt.add_columns(ProjectIdea, Project)  # the link too: the idea's timeline reads its date
     row = db.session.execute(stmt).unique().first()
     if row is None:
         raise NotFound(_l("This idea does not exist or is no longer public."))
@@ -337,5 +338,5 @@ def get_visible(idea_id: int, commune_id: int, viewer: User | None) -> IdeaView:
     if not idea.is_public and (viewer_id is None or idea.author_id != viewer_id):
         raise NotFound(_l("This idea does not exist or is no longer public."))
     if viewer_id is None:
-        return IdeaView(idea, plan, project=row[-1])
-    return IdeaView(idea, plan, int(row[2] or 0), bool(row[3]), project=row[-1])
+        return IdeaView(idea, plan, project=row[-1], link=row[-2])
+    return IdeaView(idea, plan, int(row[2] or 0), bool(row[3]), project=row[-1], link=row[-2])

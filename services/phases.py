@@ -31,11 +31,36 @@ def today() -> date:
     return datetime.now(ZoneInfo("Africa/Casablanca")).date()
 
 
+_NOT_READ = object()
+
+
+def commune_with_plan(slug: str) -> Commune | None:
+    """The commune of a URL and its current plan, in ONE statement. The plan is kept on this
+    Commune instance (which lives as long as the request's session) for current_plan()."""
+    latest = (select(Plan.id).where(Plan.commune_id == Commune.id).order_by(Plan.start_year.desc()).limit(1)
+              .correlate(Commune).scalar_subquery())
+    row = db.session.execute(select(Commune, Plan).outerjoin(Plan, Plan.id == latest)
+                             .where(Commune.slug == slug)).first()
+    if row is None:
+        return None
+    commune, plan = row
+    commune._current_plan = plan
+    return commune
+
+
+def forget_plan(commune: Commune | None) -> None:
+    """Drop what commune_with_plan kept (end of the request)."""
+    if commune is not None:
+        commune.__dict__.pop("_current_plan", None)
+
+
 def current_plan(commune: Commune) -> Plan:
     """The commune's plan people are working on now (the latest one)."""
-    plan = db.session.scalar(
-        select(Plan).where(Plan.commune_id == commune.id).order_by(Plan.start_year.desc()).limit(1)
-    )
+    plan = commune.__dict__.get("_current_plan", _NOT_READ)
+    if plan is _NOT_READ:
+        plan = db.session.scalar(
+            select(Plan).where(Plan.commune_id == commune.id).order_by(Plan.start_year.desc()).limit(1)
+        )
     if plan is None:
         raise NotFound(_l("This commune has no action plan yet."))
     return plan

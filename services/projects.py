@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import false, func, literal, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from extensions import db
 from models import (
@@ -145,14 +145,47 @@ def get(plan: Plan, project_id: int) -> Project:
 
 def get_by_code(plan: Plan, code: str) -> Project:
     """The plan's project with this code (any case), or NotFound."""
-    project = db.session.scalar(
+    project = db.session.execute(
         select(Project).where(Project.plan_id == plan.id, Project.code == (code or "").strip().upper())
-        .options(selectinload(Project.neighbourhoods), selectinload(Project.indicators),
-                 selectinload(Project.partners))
-    )
+        # One statement: a sheet has a few of each (their product stays small).
+        .options(joinedload(Project.neighbourhoods), joinedload(Project.indicators),
+                 joinedload(Project.partners))
+    ).unique().scalar_one_or_none()
     if project is None:
         raise NotFound(_l("This project does not exist."))
     return project
+
+
+@dataclass
+class Sheet:
+    """A project's public sheet: the project (neighbourhoods, indicators, partners and the equality
+    body's opinions loaded), its axis and its supports counted as support_counts() does."""
+
+    project: Project
+    axis: Axis
+    citizens: int
+    associations: int
+
+
+def sheet(plan: Plan, code: str) -> Sheet:
+    """get_by_code(), with the axis, the opinions and the two support counts: ONE statement."""
+    from models import EqualityOpinion  # models/equality.py defines Project.equality_opinions
+
+    ideas = select(ProjectIdea.idea_id).where(ProjectIdea.project_id == Project.id)
+    citizens = (select(func.count(func.distinct(Support.user_id))).where(Support.idea_id.in_(ideas))
+                .correlate(Project).scalar_subquery())
+    associations = (select(func.count(func.distinct(AssociationSupport.association_id)))
+                    .where(AssociationSupport.idea_id.in_(ideas)).correlate(Project).scalar_subquery())
+    opinions = joinedload(Project.equality_opinions)
+    row = db.session.execute(
+        select(Project, Axis, citizens, associations).join(Axis, Axis.id == Project.axis_id)
+        .where(Project.plan_id == plan.id, Project.code == (code or "").strip().upper())
+        .options(joinedload(Project.neighbourhoods), joinedload(Project.indicators), joinedload(Project.partners),
+                 opinions.joinedload(EqualityOpinion.superseded_by), opinions.joinedload(EqualityOpinion.supersedes))
+    ).unique().first()
+    if row is None:
+        raise NotFound(_l("This project does not exist."))
+    return Sheet(row[0], row[1], int(row[2] or 0), int(row[3] or 0))
 
 
 def next_code(plan: Plan, commune_slug: str) -> str:
@@ -210,19 +243,44 @@ def list_projects(plan: Plan, *, axis_id: int | None = None, neighbourhood_id: i
     if neighbourhood_id:
         conditions.append(Project.id.in_(select(ProjectNeighbourhood.project_id).where(
             ProjectNeighbourhood.neighbourhood_id == neighbourhood_id)))
-    total = db.session.scalar(select(func.count(Project.id)).where(*conditions)) or 0
     page = max(1, page)
+    # The page and the total in one statement (a window count); the count alone past the last page.
     found = db.session.execute(
-        select(Project, Axis).join(Axis, Axis.id == Project.axis_id).where(*conditions)
+        select(Project, Axis, func.count().over()).join(Axis, Axis.id == Project.axis_id).where(*conditions)
         .order_by(Project.code, Project.id).options(selectinload(Project.neighbourhoods))
         .limit(per_page).offset((page - 1) * per_page)).all()
-    ids = [p.id for p, _axis in found]
-    citizens, associations = citizen_support(ids), association_support(ids)
-    idea_counts = dict(db.session.execute(
-        select(ProjectIdea.project_id, func.count()).where(ProjectIdea.project_id.in_(ids))
-        .group_by(ProjectIdea.project_id)).all()) if ids else {}
-    rows = [ProjectRow(p, axis, citizens[p.id], associations[p.id], idea_counts.get(p.id, 0)) for p, axis in found]
+    if found:
+        total = found[0][2]
+    elif page > 1:
+        total = db.session.scalar(select(func.count(Project.id)).where(*conditions)) or 0
+    else:
+        total = 0
+    counts = support_counts([p.id for p, _axis, _n in found])
+    rows = [ProjectRow(p, axis, *counts[p.id]) for p, axis, _n in found]
     return ProjectPage(rows, total, page, per_page)
+
+
+def support_counts(project_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    """project id -> (distinct residents, distinct associations who supported one of its ideas,
+    its ideas), in ONE statement (three GROUP BYs put together)."""
+    ids = list(project_ids)
+    counts = {pid: [0, 0, 0] for pid in ids}
+    if not ids:
+        return {}
+    parts = [
+        select(ProjectIdea.project_id, literal(0).label("kind"), func.count(func.distinct(Support.user_id)))
+        .join(Support, Support.idea_id == ProjectIdea.idea_id)
+        .where(ProjectIdea.project_id.in_(ids)).group_by(ProjectIdea.project_id),
+        select(ProjectIdea.project_id, literal(1).label("kind"),
+               func.count(func.distinct(AssociationSupport.association_id)))
+        .join(AssociationSupport, AssociationSupport.idea_id == ProjectIdea.idea_id)
+        .where(ProjectIdea.project_id.in_(ids)).group_by(ProjectIdea.project_id),
+        select(ProjectIdea.project_id, literal(2).label("kind"), func.count())
+        .where(ProjectIdea.project_id.in_(ids)).group_by(ProjectIdea.project_id),
+    ]
+    for pid, kind, n in db.session.execute(union_all(*parts)):
+        counts[pid][kind] = n
+    return {pid: tuple(c) for pid, c in counts.items()}
 
 
 def linked_ideas(project: Project, *, public_only: bool = True) -> list[Idea]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import (
@@ -23,6 +23,7 @@ from models import (
     BudgetEnvelope,
     EntryState,
     ExecutionReport,
+    EqualityOpinion,
     ExecutionStatus,
     Idea,
     IdeaStatus,
@@ -48,14 +49,25 @@ _NO_VERSION = _l("This version of the programme does not exist or is not public.
 
 def public_versions(plan: Plan) -> list[ProgrammeVersion]:
     """The plan's proposed, adopted and superseded versions, newest first (drafts are not public)."""
+    opinions = joinedload(ProgrammeVersion.opinions)
     return list(db.session.scalars(
         select(ProgrammeVersion)
         .where(ProgrammeVersion.plan_id == plan.id, ProgrammeVersion.status.in_(PUBLIC_STATUSES))
-        .order_by(ProgrammeVersion.number.desc())))
+        # The equality body's opinions shown with a version, and their corrections, in the same statement.
+        .options(opinions.joinedload(EqualityOpinion.superseded_by),
+                 opinions.joinedload(EqualityOpinion.supersedes))
+        .order_by(ProgrammeVersion.number.desc())).unique())
 
 
-def shown_version(plan: Plan) -> ProgrammeVersion | None:
-    """The programme in force: the latest ADOPTED version; else the latest PROPOSED one; else None."""
+def shown_version(plan: Plan, versions: list[ProgrammeVersion] | None = None) -> ProgrammeVersion | None:
+    """The programme in force: the latest ADOPTED version; else the latest PROPOSED one; else None.
+    `versions`: public_versions(plan) when the caller already read them (no statement then)."""
+    if versions is not None:
+        for status in (VersionStatus.ADOPTED, VersionStatus.PROPOSED):
+            chosen = [v for v in versions if v.status == status]
+            if chosen:
+                return max(chosen, key=lambda v: v.number)
+        return None
     for status in (VersionStatus.ADOPTED, VersionStatus.PROPOSED):
         version = db.session.scalar(
             select(ProgrammeVersion)
@@ -66,8 +78,14 @@ def shown_version(plan: Plan) -> ProgrammeVersion | None:
     return None
 
 
-def public_version(plan: Plan, version_id: int) -> ProgrammeVersion:
-    """A non-draft version of this plan, or NotFound (drafts and other plans' versions alike)."""
+def public_version(plan: Plan, version_id: int, versions: list[ProgrammeVersion] | None = None) -> ProgrammeVersion:
+    """A non-draft version of this plan, or NotFound (drafts and other plans' versions alike).
+    `versions`: public_versions(plan) when the caller already read them (no statement then)."""
+    if versions is not None:
+        found = next((v for v in versions if v.id == version_id), None)
+        if found is None:
+            raise NotFound(_NO_VERSION)
+        return found
     version = db.session.get(ProgrammeVersion, version_id)
     if version is None or version.plan_id != plan.id or version.status not in PUBLIC_STATUSES:
         raise NotFound(_NO_VERSION)
@@ -184,17 +202,18 @@ def check_view(value: str | None) -> str:
 def _entries(version: ProgrammeVersion) -> list[ProgrammeEntry]:
     return list(db.session.scalars(
         select(ProgrammeEntry).where(ProgrammeEntry.version_id == version.id)
-        .options(selectinload(ProgrammeEntry.schedule),
-                 selectinload(ProgrammeEntry.project).selectinload(Project.neighbourhoods))
-        .order_by(ProgrammeEntry.position, ProgrammeEntry.id)))
+        # One statement: the schedule lines, the project and its neighbourhoods joined in.
+        .options(joinedload(ProgrammeEntry.schedule),
+                 joinedload(ProgrammeEntry.project).joinedload(Project.neighbourhoods))
+        .order_by(ProgrammeEntry.position, ProgrammeEntry.id)).unique())
 
 
 def programme_view(plan: Plan, version: ProgrammeVersion, view: str = DEFAULT_VIEW) -> ProgrammeView:
     view = check_view(view)
     entries = _entries(version)
     placed = [(e, schedule_of(e)) for e in entries if e.state == EntryState.PLACED]
-    envelopes = {e.year: e.amount for e in db.session.scalars(
-        select(BudgetEnvelope).where(BudgetEnvelope.plan_id == plan.id))}
+    envelopes = dict(db.session.execute(  # the amounts only: not the envelopes' axis caps
+        select(BudgetEnvelope.year, BudgetEnvelope.amount).where(BudgetEnvelope.plan_id == plan.id)).all())
     axes = {a.id: a for a in db.session.scalars(select(Axis).where(Axis.commune_id == plan.commune_id))}
 
     def line(entry, schedule, amount):
@@ -369,6 +388,20 @@ def _finish(stages: list[Stage], reached: str) -> list[Stage]:
 _UNKNOWN = object()
 
 
+def _shown_version_entry(project: Project) -> tuple[ProgrammeVersion | None, ProgrammeEntry | None]:
+    """shown_version(project's plan) and the project's entry in it (with its schedule): one statement."""
+    adopted_first = case((ProgrammeVersion.status == VersionStatus.ADOPTED, 0), else_=1)
+    row = db.session.execute(
+        select(ProgrammeVersion, ProgrammeEntry)
+        .outerjoin(ProgrammeEntry, and_(ProgrammeEntry.version_id == ProgrammeVersion.id,
+                                        ProgrammeEntry.project_id == project.id))
+        .where(ProgrammeVersion.plan_id == project.plan_id,
+               ProgrammeVersion.status.in_((VersionStatus.ADOPTED, VersionStatus.PROPOSED)))
+        .options(joinedload(ProgrammeEntry.schedule))
+        .order_by(adopted_first, ProgrammeVersion.number.desc()).limit(1)).unique().first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def idea_timeline(idea: Idea, project: Project | None = _UNKNOWN) -> list[Stage]:  # type: ignore[assignment]
     """The stages of the idea, in order; exactly one is current (aria-current="step"): where it
     stands now, where it stopped, or "done".
@@ -383,18 +416,18 @@ def idea_timeline(idea: Idea, project: Project | None = _UNKNOWN) -> list[Stage]
     if idea.hidden:
         return stages + [Stage(kind="hidden", state=STOPPED, text=idea.hidden_reason)]
 
-    link = None if project is None else db.session.scalar(select(ProjectIdea).where(ProjectIdea.idea_id == idea.id))
+    if project is None:
+        link = None
+    elif project is not _UNKNOWN:  # the caller read the project with its link (identity map: no statement)
+        link = db.session.get(ProjectIdea, (project.id, idea.id))
+    else:
+        link = db.session.scalar(select(ProjectIdea).where(ProjectIdea.idea_id == idea.id))
     if link is None:
         return _finish(stages + [Stage(kind="no_project", state=CURRENT)], "project")
     project = db.session.get(Project, link.project_id)
     stages.append(Stage(kind="project", state=DONE, on=link.linked_at, project=project))
 
-    plan = db.session.get(Plan, project.plan_id)
-    version = shown_version(plan)
-    entry = None
-    if version is not None:
-        entry = db.session.scalar(select(ProgrammeEntry).where(ProgrammeEntry.version_id == version.id,
-                                                               ProgrammeEntry.project_id == project.id))
+    version, entry = _shown_version_entry(project)
     rows = ranking.published_rows_for(project)
     if rows:
         row = rows[0]

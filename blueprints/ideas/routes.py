@@ -180,22 +180,26 @@ def submit_idea(idea_id, **_ignored):
 def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_errors=(), comment_message=None,
                   support_message=None, support_error=False, association_message=None,
                   association_error=False, acted_association=None, reply_to_id=None, new_comment_id=None,
-                  comments=True) -> dict:
-    """Everything the idea page and its fragments show: two statements besides get_visible.
-    comments=False: for the support fragments, which show no comment (the thread is not read)."""
+                  comments_after=None, comments=True) -> dict:
+    """Everything the idea page and its fragments show: two statements besides get_visible (the
+    batch of comments is one, whatever the thread's length). comments=False: for the support
+    fragments, which show no comment (no batch is read)."""
     user = _viewer()
     idea, plan = view.idea, view.plan
     public_idea = idea.is_public
     state = supports.state(user, idea, plan, known=(view.support_used, view.supported)) if public_idea else None
     association_states = supports.association_states(user, idea) if public_idea else []
-    roots = comment_service.thread(idea.id) if comments else []
+    batch = comment_service.thread_batch(idea.id, comments_after) if comments else comment_service.Batch([], None)
+    roots = batch.roots
     if comment_form is None and user is not None and comments:
         # Only for someone signed in: a form makes a session token, and a visitor's page without
         # one can be served from the public page cache (blueprints/_page_cache.py).
         comment_form = CommentForm(formdata=None).setup([s.association for s in association_states])
     if reply_to_id is None:
         reply_to_id = as_int(request.args.get("reply_to"))
-    reply_to = comment_service.find_in(roots, reply_to_id) if reply_to_id else None
+    reply_to = None
+    if reply_to_id:  # in the batch shown, else read on its own (a reply to an older batch)
+        reply_to = comment_service.find_in(roots, reply_to_id) or comment_service.reply_target(idea.id, reply_to_id)
     if reply_to is not None and reply_to.hidden:
         reply_to = None
     if comment_form is not None:
@@ -206,6 +210,8 @@ def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_err
         "state": state,
         "association_states": association_states,
         "roots": roots,
+        "next_cursor": batch.next_cursor,
+        "comments_first_batch": batch.first,
         "comment_form": comment_form,
         "comment_errors": list(comment_errors),
         "comment_message": comment_message,
@@ -227,8 +233,9 @@ def _idea_context(view: idea_service.IdeaView, *, comment_form=None, comment_err
 @bp.get("/<commune>/ideas/<int:idea_id>")
 @public
 def show_idea(idea_id, **_ignored):
+    after = comment_service.parse_cursor(request.args.get("comments_after"))  # a bad cursor: 400
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
-    return render("ideas/show.html", **_idea_context(view))
+    return render("ideas/show.html", **_idea_context(view, comments_after=after))
 
 
 # --- supports --------------------------------------------------------------------------------
@@ -328,6 +335,26 @@ def association_withdraw(idea_id, **_ignored):
 def comments(idea_id, **_ignored):
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
     return render("ideas/comments.html", "ideas/_partials/comments.html", **_idea_context(view))
+
+
+@bp.get("/<commune>/ideas/<int:idea_id>/comments/more")
+@public
+def more_comments(idea_id, **_ignored):
+    """The next batch of the thread (htmx: the fragment put in place of the "Show more comments"
+    link); without htmx, the idea page showing that batch."""
+    raw = request.args.get("comments_after")
+    after = comment_service.parse_cursor(raw)
+    if after is None:
+        raise ServiceError(comment_service.BAD_CURSOR)
+    if not is_htmx():
+        return redirect(url_for("ideas.show_idea", idea_id=idea_id, comments_after=raw, _anchor="comments-title"), 303)
+    view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
+    if not view.idea.is_public:
+        raise NotFound(_l("This idea does not exist or is no longer public."))
+    batch = comment_service.thread_batch(view.idea.id, after)
+    return render("ideas/_partials/more_comments.html", idea=view.idea, roots=batch.roots,
+                  next_cursor=batch.next_cursor, shown=batch.shown, new_comment_id=None,
+                  comment_open=phases.is_open(view.plan, "comment"))
 
 
 @bp.post("/<commune>/ideas/<int:idea_id>/comments")

@@ -2,7 +2,7 @@
 comments, and their notifications rendered in the reader's language."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,9 +27,12 @@ COMMENTS_SHOWN = 50
 
 @bp.app_template_global("unread_notifications")
 def unread_notifications() -> int:
-    """For the account menu: one COUNT query, only when the template asks."""
+    """For the account menu. A read request shows the count read with the person when they were
+    loaded (app.py, same statement); after a write, one COUNT query (it may have changed)."""
     if not current_user.is_authenticated:
         return 0
+    if request.method in ("GET", "HEAD") and "unread_notifications" in g:
+        return g.unread_notifications
     return notifications.unread_count(current_user.id)
 
 

@@ -27,11 +27,11 @@ def programme_budget_chart(rows):
     return service.budget_chart(rows)
 
 
-def _context(plan, version):
+def _context(plan, version, versions):
     view = service.check_view(request.args.get("view"))
     data = service.programme_view(plan, version, view) if version is not None else None
     return {"plan": plan, "version": version, "data": data, "view": view, "views": service.VIEWS,
-            "versions": service.public_versions(plan), "today": phases.today(),
+            "versions": versions, "today": phases.today(),
             "visa": service.visa_state(version, phases.today()) if version is not None else None}
 
 
@@ -39,13 +39,15 @@ def _context(plan, version):
 @public
 def programme(**_):
     plan = phases.current_plan(g.commune)
+    versions = service.public_versions(plan)
     return render("programme_public/programme.html", "programme_public/_view.html",
-                  **_context(plan, service.shown_version(plan)))
+                  **_context(plan, service.shown_version(plan, versions), versions))
 
 
 @bp.get("/<commune>/programme/versions/<int:version_id>")
 @public
 def version(version_id, **_):
     plan = phases.current_plan(g.commune)
+    versions = service.public_versions(plan)
     return render("programme_public/version.html", "programme_public/_view.html",
-                  **_context(plan, service.public_version(plan, version_id)))
+                  **_context(plan, service.public_version(plan, version_id, versions), versions))

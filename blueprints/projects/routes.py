@@ -272,9 +272,9 @@ def list_projects(**_):
 @public
 def show_project(code, **_):
     plan = _plan()
-    project = project_service.get_by_code(plan, code)
-    return render("projects/show.html", plan=plan, project=project, axis=db.session.get(Axis, project.axis_id),
+    found = project_service.sheet(plan, code)
+    project = found.project
+    return render("projects/show.html", plan=plan, project=project, axis=found.axis,
                   ideas=project_service.linked_ideas(project),
-                  citizens=project_service.citizen_support([project.id])[project.id],
-                  associations=project_service.association_support([project.id])[project.id],
+                  citizens=found.citizens, associations=found.associations,
                   can_manage=access.can_score(current_user, plan))

@@ -33,6 +33,32 @@ def _ideas(commune, author):
     return {"idea_id": first.id, "own_idea_id": second.id}
 
 
+def _long_thread(commune, author):
+    """An idea with 40 comments (a few replies, one hidden): the page shows 30 conversations and the
+    "Show more comments" link; the cursor of the second batch for the later-batch page."""
+    from datetime import timedelta
+
+    from extensions import db
+    from models import Comment
+    from models._base import utcnow
+    from services import comments
+
+    idea = make_idea(commune, author, title="Un long débat sur la médina", status="accepted")
+    base = utcnow() - timedelta(days=1)
+    made = []
+    for i in range(40):
+        parent = made[-1] if i % 9 == 8 else None
+        comment = Comment(idea_id=idea.id, author_id=author.id, stance=("for", "neutral", "against")[i % 3],
+                          body=("رأي رقم %d حول الفكرة" if i % 2 else "Avis numéro %d sur l'idée") % i,
+                          created_at=base + timedelta(minutes=i), parent_id=parent.id if parent else None,
+                          depth=1 if parent else 0, hidden=i == 5)
+        db.session.add(comment)
+        db.session.flush()
+        made.append(comment)
+    db.session.commit()
+    return {"idea_id": idea.id, "cursor": comments.thread_batch(idea.id).next_cursor}
+
+
 def _someone_elses_idea(commune, author):  # noqa: ARG001
     other = make_user(commune, name="Salma")
     return {"idea_id": make_idea(commune, other, status="accepted").id}
@@ -355,6 +381,9 @@ PAGES = [
     PageCase("account", "/account", "auth.account", roles=("resident",)),
     PageCase("idea list", "/tetouan/ideas", "ideas.list_ideas", setup=_ideas),
     PageCase("idea page", "/tetouan/ideas/{idea_id}", "ideas.show_idea", setup=_ideas),
+    PageCase("idea page with a long thread", "/tetouan/ideas/{idea_id}", "ideas.show_idea", setup=_long_thread),
+    PageCase("idea page, later comments", "/tetouan/ideas/{idea_id}?comments_after={cursor}", "ideas.show_idea",
+             setup=_long_thread),
     PageCase("new idea", "/tetouan/ideas/new", "ideas.new_idea", roles=("resident",)),
     PageCase("my space", "/tetouan/me", "me.dashboard", roles=("resident",), setup=_ideas),
     PageCase("notifications", "/me/notifications", "me.notifications", roles=("resident",)),
