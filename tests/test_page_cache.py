@@ -304,3 +304,26 @@ def test_a_page_asked_under_another_host_name_is_not_served_under_ours(app, cach
     assert forged.status_code == 200 and "evil.example" in forged.get_data(as_text=True)
     ours = new_client(app).get(url)
     assert ours.status_code == 200 and "evil.example" not in ours.get_data(as_text=True)
+
+
+def test_every_public_commune_page_can_be_served_from_the_store(app, cached):
+    """No public page under a commune makes a form token of its own for a visitor (which would make
+    it personal, and never stored): each one's second visit is served with the commune row only."""
+    from tests.test_statement_budget import EXCLUDED, _demo_world, _public_get_rules, _url
+
+    world = _demo_world()
+    checked = []
+    for rule in _public_get_rules(app):
+        if "commune" not in rule.arguments or rule.endpoint in EXCLUDED:
+            continue
+        url = _url(rule, world)
+        visitor = new_client(app)
+        first = visitor.get(url)
+        if first.status_code != 200:
+            continue  # e.g. the open-data .pb of a round that has none: nothing to store
+        second, statements = count_statements(app, lambda: visitor.get(url))
+        assert second.status_code == 200
+        assert len(statements) == 1, f"{rule.endpoint} ({url}) was rendered again: {statements[:3]}"
+        checked.append(rule.endpoint)
+    assert {"ideas.list_ideas", "ideas.show_idea", "programme_public.programme", "ranking.public_ranking",
+            "petitions.show_petition", "projects.show_project"} <= set(checked)

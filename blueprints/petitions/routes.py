@@ -82,7 +82,9 @@ def _signing_context(petition: Petition, *, sign_form=None, message=None, error=
         "petition": petition,
         "signed": signed,
         "can_sign": access.can(user, "petition.sign", g.commune.id),
-        "sign_form": sign_form or SignForm(formdata=None),
+        # Forms only for someone signed in: a form makes a session token, and a visitor's page
+        # without one can be served from the public page cache (blueprints/_page_cache.py).
+        "sign_form": sign_form or (SignForm(formdata=None) if user else None),
         "sign_message": message,
         "sign_error": error,
     }
@@ -96,9 +98,9 @@ def _show(petition: Petition, *, status=200, agent_form=None, action_error=None,
         is_author=user is not None and petition.author_id == user.id,
         can_edit=access.can_edit_petition(user, petition),
         can_file=access.can_file_petition(user, petition) and access.can(user, "petition.file", g.commune.id),
-        agent_form=agent_form or AgentForm(formdata=None),
+        agent_form=agent_form or (AgentForm(formdata=None) if user else None),
         action_error=action_error,
-        button=ButtonForm(formdata=None),
+        button=ButtonForm(formdata=None) if user else None,
         deadline=petitions.deadline_item(petition, phases.today()) if petition.filed_on else None,
         signing_states=SIGNING_STATES,
     )
