@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask seed demo`, `flask audit verify` (tested through app.test_cli_runner())."""
+"""Flask CLI commands: `flask seed demo`, `flask audit verify`, `flask commune create`, `flask admin create`…
+(tested through app.test_cli_runner())."""
 from __future__ import annotations
 
 import click
@@ -330,6 +331,177 @@ def restore_command(path: str, yes: bool) -> None:
                f"{manifest['total_rows']} rows; every count and checksum matches the manifest")
 
 
+# --- a commune, its plan and its first administrator (services/communes.py; README "Production deployment") ---
+commune_group = AppGroup("commune", help="Communes of this deployment: create one with its action plan, list them.")
+admin_group = AppGroup("admin", help="Commune administrators.")
+
+# Service fields → the options people typed, so an error names the option to fix.
+_OPTION_OF_FIELD = {
+    "slug": "--slug", "name_ar": "--name-ar", "name_fr": "--name-fr", "name_zgh": "--name-zgh",
+    "population": "--population", "cndp_reference": "--cndp-reference", "contact_email": "--contact-email",
+    "plan_start": "--plan-start", "plan_end": "--plan-end", "plan_title_ar": "--plan-title-ar",
+    "plan_title_fr": "--plan-title-fr", "plan_title_zgh": "--plan-title-zgh", "commune": "--commune",
+    "email": "--email", "display_name": "--name", "password": "password",
+}
+ADMIN_PASSWORD_ENV = "TASHARUK_ADMIN_PASSWORD"  # nosec B105 - the name of a variable, not a password
+
+
+def _system_user() -> str | None:
+    """Who ran the command on the server (the person behind sudo), for the audit log."""
+    import getpass
+    import os
+
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _refuse(exc, password_source: str = "password") -> None:
+    """Roll back, print the service's message (English) naming the option, exit 1."""
+    from flask_babel import force_locale
+
+    from extensions import db
+
+    db.session.rollback()
+    with force_locale("en"):
+        message = str(exc.message)
+    option = password_source if exc.field == "password" else _OPTION_OF_FIELD.get(exc.field or "", exc.field)
+    click.echo(f"Error: {option}: {message}" if option else f"Error: {message}", err=True)
+    raise SystemExit(1)
+
+
+@commune_group.command("create")
+@click.option("--slug", required=True, help="Short name in the web addresses: lowercase a-z, digits, hyphens (tetouan).")
+@click.option("--name-ar", required=True, help="Official name in Arabic (جماعة تطوان).")
+@click.option("--name-fr", required=True, help="Official name in French (Commune de Tétouan).")
+@click.option("--name-zgh", required=True, help="Official name in Amazigh, in Tifinagh letters (ⵜⴰⴳⵎⵓⴹⴰ ⵏ ⵜⵉⵟⵟⴰⵡⵉⵏ).")
+@click.option("--population", required=True, type=int, help="Population (latest census).")
+@click.option("--arrondissements", is_flag=True, help="The commune has arrondissements (petitions then need 400 signatures).")
+@click.option("--cndp-reference", required=True, help="The CNDP declaration or authorisation reference (law 09-08).")
+@click.option("--contact-email", default=None, help="The commune's contact e-mail address.")
+@click.option("--plan-start", required=True, type=int, help="First year of the action plan (2023).")
+@click.option("--plan-end", type=int, default=None, help="Last year: always the first year + 5 (6 years, law 113-14 art. 78).")
+@click.option("--plan-title-ar", default=None, help="The plan's title in Arabic (default: برنامج عمل <name> <years>).")
+@click.option("--plan-title-fr", default=None, help="The plan's title in French (default: Programme d'action — <name> <years>).")
+@click.option("--plan-title-zgh", default=None, help="The plan's title in Tifinagh (default: ⴰⵖⴰⵡⴰⵙ ⵏ ⵜⵉⴳⴰⵡ — <name> <years>).")
+def commune_create(slug: str, name_ar: str, name_fr: str, name_zgh: str, population: int, arrondissements: bool,
+                   cndp_reference: str, contact_email: str | None, plan_start: int, plan_end: int | None,
+                   plan_title_ar: str | None, plan_title_fr: str | None, plan_title_zgh: str | None) -> None:
+    """Create a commune with its 6-year action plan and the plan's six phases (no axes, people or ideas).
+
+    The phases get a default calendar (services.communes.default_phase_dates) that an administrator
+    adjusts on the web. Refused (exit 1, nothing written) if the slug is taken or a value is wrong."""
+    from flask import current_app
+
+    from extensions import db
+    from services import communes, phases
+    from services.errors import ServiceError
+
+    data = communes.NewCommune(
+        slug=slug, name_ar=name_ar, name_fr=name_fr, name_zgh=name_zgh, population=population,
+        has_arrondissements=arrondissements, cndp_reference=cndp_reference, contact_email=contact_email,
+        plan_start=plan_start, plan_end=plan_end, plan_title_ar=plan_title_ar, plan_title_fr=plan_title_fr,
+        plan_title_zgh=plan_title_zgh)
+    today = phases.today()
+    try:
+        commune, plan = communes.create_commune(data, reserved=communes.reserved_slugs(current_app.url_map),
+                                                today=today, system_user=_system_user())
+    except ServiceError as exc:
+        _refuse(exc)
+    db.session.commit()
+    click.echo(f"Created the commune {commune.slug}: {commune.name_ar} / {commune.name_fr} / {commune.name_zgh}")
+    click.echo(f"  population {commune.population}, "
+               f"{'with' if commune.has_arrondissements else 'no'} arrondissements, "
+               f"CNDP reference {commune.cndp_reference}, contact e-mail {commune.contact_email or '(none)'}")
+    click.echo(f"Created its action plan {plan.start_year}–{plan.end_year}: {plan.title_fr}")
+    click.echo("  phases (default calendar: preparation in the year before the plan, execution over its 6 years):")
+    for phase in sorted(plan.phases, key=lambda p: p.starts_on):
+        state = "over" if phase.ends_on < today else ("open now" if phase.is_open(today) else "to come")
+        click.echo(f"    {phase.kind:<11} {phase.starts_on.isoformat()} to {phase.ends_on.isoformat()}  ({state})")
+    if not phases.is_open(plan, "propose", today):
+        click.echo("  Residents cannot propose ideas today: an administrator opens the idea collection phase "
+                   f"(dates) on /{commune.slug}/admin/plan.")
+    click.echo("No strategic axes, neighbourhoods, accounts or ideas yet.")
+    click.echo("Next step: create its first administrator (the password is asked twice, hidden):")
+    click.echo(f"  flask admin create --commune {commune.slug} --email ADDRESS --name \"FULL NAME\"")
+
+
+@commune_group.command("list")
+def commune_list() -> None:
+    """The communes of this deployment: slug, names, current plan, number of administrators."""
+    from services import communes
+
+    rows = communes.commune_summaries()
+    if not rows:
+        click.echo("No commune yet: create one with `flask commune create` (see --help).")
+        return
+    click.echo(f"{'slug':<20} {'plan':<10} {'admins':>6}  names (ar / fr / zgh)")
+    for row in rows:
+        plan = f"{row.plan.start_year}–{row.plan.end_year}" if row.plan else "none"
+        c = row.commune
+        click.echo(f"{c.slug:<20} {plan:<10} {row.admins:>6}  {c.name_ar} / {c.name_fr} / {c.name_zgh}")
+
+
+@admin_group.command("create")
+@click.option("--commune", "slug", required=True, help="The commune (slug).")
+@click.option("--email", required=True, help="The administrator's e-mail address (their sign-in identifier).")
+@click.option("--name", default=None, help="Their name as shown on the platform (needed for a new account).")
+@click.option("--locale", type=click.Choice(["ar", "fr", "zgh", "en"]), default=None,
+              help="Language of their e-mails (default: Arabic).")
+def admin_create(slug: str, email: str, name: str | None, locale: str | None) -> None:
+    """Create a commune administrator, or grant the role to the existing account with this e-mail.
+
+    A new account's password is asked twice with a hidden prompt, or read from the environment
+    variable TASHARUK_ADMIN_PASSWORD (for scripts); the staff password policy applies. The
+    administrator sets up the second factor at their first sign-in."""
+    import os
+
+    from flask_babel import force_locale
+
+    from extensions import db
+    from services import communes
+    from services.errors import ServiceError
+
+    try:
+        commune = communes.commune_by_slug(slug)
+        existing = communes.admin_account(commune, email, name)
+    except ServiceError as exc:
+        _refuse(exc)
+    password = None
+    source = "password"
+    if existing is None:
+        password = os.environ.get(ADMIN_PASSWORD_ENV)
+        source = ADMIN_PASSWORD_ENV
+        if not password:
+            identifier = email.strip().lower()
+
+            def acceptable(value: str) -> str:
+                problem = communes.admin_password_problem(commune, email=identifier, display_name=name or "",
+                                                          password=value)
+                if problem:
+                    with force_locale("en"):
+                        raise click.BadParameter(str(problem))
+                return value
+
+            password = click.prompt("Password (at least 15 characters)", hide_input=True,
+                                    confirmation_prompt="Repeat the password", value_proc=acceptable)
+            source = "password"
+    try:
+        user, created = communes.create_admin(commune, email=email, display_name=name, password=password,
+                                              locale=locale, system_user=_system_user())
+    except ServiceError as exc:
+        _refuse(exc, source)
+    db.session.commit()
+    if created:
+        click.echo(f"Created the account {user.email} ({user.display_name}), administrator of {commune.slug}.")
+    else:
+        click.echo(f"Granted the administrator role of {commune.slug} to the existing account {user.email} "
+                   f"({user.display_name}); its name and password are unchanged, and they were notified.")
+    click.echo(f"Next: they sign in on /login, set up the second factor (an authenticator app) at that first "
+               f"sign-in, then open /{commune.slug}/admin.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -339,3 +511,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(prioritize)
     app.cli.add_command(pb)
+    app.cli.add_command(commune_group)
+    app.cli.add_command(admin_group)

@@ -123,6 +123,9 @@ AUDIT_ACTION_NAMES = {
     "association.verify": _l("Association verified"),
     "association.reject": _l("Association request rejected"),
     "association.representative_add": _l("Association representative added"),
+    # `flask commune create` / `flask admin create` (services/communes.py; no signed-in actor)
+    "commune.create": _l("Commune and its action plan created"),
+    "account.create_admin": _l("Administrator account created"),
 }
 
 # --- the committee's members and criteria (blueprints/committee) ---------------------------------
