@@ -32,6 +32,16 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def commit_then_read() -> None:
+    """Commit the request's change; what the answer reads afterwards begins a plain read
+    transaction (on SQLite: no write lock held while the answer is rendered)."""
+    import database
+    from extensions import db
+
+    db.session.commit()
+    database.write_intent.set(False)
+
+
 def redirect_to(endpoint: str, **values):
     """A redirect that also works after an htmx POST (HX-Redirect, not a swapped 302)."""
     target = url_for(endpoint, **values)

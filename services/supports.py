@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import Association, AssociationSupport, Idea, Plan, Role, Support, User
@@ -111,7 +112,7 @@ def support(user: User, idea_id: int) -> Idea:
     idea = _public_idea(idea_id)
     if not access.can(user, "idea.support", idea.commune_id):
         raise NotAllowed(_l("Only residents of this commune can support its ideas."))
-    plan = db.session.get(Plan, idea.plan_id)
+    plan = db.session.get(Plan, idea.plan_id, options=[joinedload(Plan.phases)])  # phases checked next
     phases.require_open(plan, "support")
     # Serialise this person's supports so the limit check and the insert are one step.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
@@ -132,7 +133,7 @@ def support(user: User, idea_id: int) -> Idea:
 
 def withdraw(user: User, idea_id: int) -> Idea:
     idea = _public_idea(idea_id)
-    plan = db.session.get(Plan, idea.plan_id)
+    plan = db.session.get(Plan, idea.plan_id, options=[joinedload(Plan.phases)])  # phases checked next
     phases.require_open(plan, "support")
     removed = db.session.execute(
         delete(Support).where(Support.user_id == user.id, Support.idea_id == idea.id)

@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from blueprints._access import public, requires
-from blueprints._helpers import attach_error, is_htmx, page_number, redirect_to, render
+from blueprints._helpers import attach_error, commit_then_read, is_htmx, page_number, redirect_to, render
 from blueprints.ideas.forms import AssociationForm, CommentForm, FilterForm, IdeaForm, as_int
 from extensions import db, limiter
 from models import Idea, IdeaStatus
@@ -249,7 +249,7 @@ SUPPORT_DONE = {
 
 
 def _support_action(idea_id: int, kind: str):
-    _public_idea_here(idea_id)
+    idea = _public_idea_here(idea_id)  # kept: the service finds it in the session (no second read)
     action = {"support": supports.support, "withdraw": supports.withdraw}[kind]
     try:
         action(current_user, idea_id)
@@ -258,7 +258,7 @@ def _support_action(idea_id: int, kind: str):
     except ServiceError as exc:
         db.session.rollback()
         return _support_response(idea_id, message=exc.message, error=True, status=exc.status)
-    db.session.commit()
+    commit_then_read()
     if not is_htmx():
         return redirect(url_for("ideas.show_idea", idea_id=idea_id), 303)
     return _support_response(idea_id, message=SUPPORT_DONE[kind])
@@ -266,7 +266,7 @@ def _support_action(idea_id: int, kind: str):
 
 def _support_response(idea_id: int, *, message, error=False, status=200):
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
-    ctx = _idea_context(view, support_message=message, support_error=error, comments=False)
+    ctx = _idea_context(view, support_message=message, support_error=error, comments=not is_htmx())
     return render("ideas/show.html", "ideas/_partials/support.html", status=status, oob=True, **ctx)
 
 
@@ -285,7 +285,7 @@ def withdraw(idea_id, **_ignored):
 
 
 def _association_action(idea_id: int, kind: str):
-    _public_idea_here(idea_id)
+    idea = _public_idea_here(idea_id)  # kept: the service finds it in the session (no second read)
     form = AssociationForm()
     association_id = as_int(form.association_id.data)
     if association_id is None:
@@ -301,7 +301,7 @@ def _association_action(idea_id: int, kind: str):
     except ServiceError as exc:
         db.session.rollback()
         return _association_response(idea_id, association_id, message=exc.message, error=True, status=exc.status)
-    db.session.commit()
+    commit_then_read()
     if not is_htmx():
         return redirect(url_for("ideas.show_idea", idea_id=idea_id), 303)
     return _association_response(idea_id, association_id, message=SUPPORT_DONE[kind])
@@ -310,7 +310,7 @@ def _association_action(idea_id: int, kind: str):
 def _association_response(idea_id: int, association_id: int, *, message, error=False, status=200):
     view = idea_service.get_visible(idea_id, g.commune.id, _viewer())
     ctx = _idea_context(view, association_message=message, association_error=error,
-                        acted_association=association_id, comments=False)
+                        acted_association=association_id, comments=not is_htmx())
     return render("ideas/show.html", "ideas/_partials/association_support.html", status=status, oob=True, **ctx)
 
 
@@ -361,7 +361,7 @@ def more_comments(idea_id, **_ignored):
 @requires("comment.post")
 @limiter.limit(COMMENT_LIMIT, key_func=_person_key)
 def post_comment(idea_id, **_ignored):
-    _public_idea_here(idea_id)
+    idea = _public_idea_here(idea_id)  # kept: the service finds it in the session (no second read)
     associations = access.represented_associations(current_user, g.commune.id)
     form = CommentForm().setup(associations)
     parent_id = as_int(form.parent_id.data)
