@@ -471,7 +471,7 @@ def admin_create(slug: str, email: str, name: str | None, locale: str | None) ->
     password = None
     source = "password"
     if existing is None:
-        password = os.environ.get(ADMIN_PASSWORD_ENV)
+        password = os.environ.get("TASHARUK_ADMIN_PASSWORD")  # = ADMIN_PASSWORD_ENV
         source = ADMIN_PASSWORD_ENV
         if not password:
             identifier = email.strip().lower()

@@ -624,6 +624,9 @@ NOT_PAGES = {
     "opendata.support_round_pb", # a support round in the open data (.pb)
     "execution.milestone_photo", # a milestone's photo (image)
     "privacy.download",          # a person's own data (JSON)
+    # The next batch of an idea's comments as an htmx fragment; without htmx it redirects to the
+    # idea page showing that batch, which is checked ("idea page, later comments").
+    "ideas.more_comments",
 }
 
 
