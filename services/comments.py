@@ -112,22 +112,6 @@ def post(
     return comment
 
 
-def thread(idea_id: int) -> list[Node]:
-    """Every comment of an idea as a tree (oldest first), in one statement."""
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.idea_id == idea_id)
-        .options(joinedload(Comment.author).lazyload(User.memberships), joinedload(Comment.association))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    nodes = {c.id: Node(c) for c in comments}
-    roots: list[Node] = []
-    for c in comments:
-        parent = nodes.get(c.parent_id) if c.parent_id is not None else None
-        (parent.children if parent is not None else roots).append(nodes[c.id])
-    return roots
-
-
 # --- the thread in batches ---------------------------------------------------------------------
 
 PER_BATCH = 30  # conversations (top-level comments, each with its replies) per batch

@@ -60,7 +60,7 @@ def test_replies_nest_three_levels_then_stay_at_the_deepest(commune, plan):
     assert (root.depth, level1.depth, level2.depth) == (0, 1, 2)
     # A reply to a depth-2 comment is attached beside it, under the same parent, at depth 2.
     assert deeper.depth == 2 and deeper.parent_id == level1.id
-    tree = comment_service.thread(idea.id)
+    tree = comment_service.thread_batch(idea.id).roots
     assert [n.comment.id for n in tree] == [root.id]
     assert [n.comment.id for n in tree[0].children] == [level1.id]
     assert [n.comment.id for n in tree[0].children[0].children] == [level2.id, deeper.id]
@@ -182,7 +182,7 @@ def test_thread_is_read_in_one_statement(commune, plan):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        tree = comment_service.thread(idea_id)
+        tree = comment_service.thread_batch(idea_id).roots
         names = [n.comment.author.display_name for n in tree] + [
             ch.comment.author.display_name for n in tree for ch in n.children]
     finally:

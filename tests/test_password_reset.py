@@ -251,7 +251,7 @@ def test_the_whole_journey_with_a_real_mail_server(app, client, smtp, commune): 
     # The notice that the password changed, also delivered.
     assert mailer.send_pending().sent == 1
     [_, notice] = smtp.to("salma@example.test")
-    assert "reset link" in notice.get_body(preferencelist=("plain",)).get_content()
+    assert "lien de réinitialisation" in notice.get_body(preferencelist=("plain",)).get_content()  # in her language
     assert notice["Content-Language"] == "fr"
 
 
