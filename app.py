@@ -300,7 +300,9 @@ def _register_errors(app: Flask) -> None:
         if "_login_user" not in g:  # rendering must not ask the database who is signed in
             g._login_user = login_manager.anonymous_user()
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        app.logger.error("database unavailable during %s %s: %s", request.method, request.path,
+        # The route's pattern, not the path: a path may hold a token (password reset, unsubscribe).
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        app.logger.error("database unavailable during %s %s: %s", request.method, route,
                          detail[0] if detail else type(exc).__name__)
         body, status = page(503, messages[500])
         return body, status, {"Retry-After": "30"}

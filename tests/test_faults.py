@@ -9,6 +9,7 @@ redis-server, installed by scripts/test) on a free port: if it is missing they f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -240,3 +241,14 @@ def test_redis_down_falls_back_to_memory_and_says_so(app):
     assert codes == [400] * 5 + [429]  # the app serves, and still limits (in memory)
     assert "Rate limit storage unreachable - falling back to in-memory storage" in log
     assert "Traceback" not in log
+
+
+def test_the_log_of_a_database_failure_names_the_route_not_the_token(client, caplog):
+    """A path may hold a secret (a password-reset link): the log names the route's pattern."""
+    token = "Zx9" + "q" * 40
+    with caplog.at_level(logging.ERROR), failing_statements(r"password_reset_token"):
+        response = client.get(f"/password/reset/{token}")
+    assert response.status_code == 503
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "database unavailable during GET /password/reset/<token>" in logged
+    assert token not in logged
