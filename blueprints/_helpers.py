@@ -6,6 +6,9 @@ from urllib.parse import urlsplit
 from flask import g, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+import database
+from extensions import db
+
 
 def is_htmx() -> bool:
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
@@ -35,9 +38,6 @@ def safe_next(target: str | None, fallback: str) -> str:
 def commit_then_read() -> None:
     """Commit the request's change; what the answer reads afterwards begins a plain read
     transaction (on SQLite: no write lock held while the answer is rendered)."""
-    import database
-    from extensions import db
-
     db.session.commit()
     database.write_intent.set(False)
 

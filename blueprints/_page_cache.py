@@ -39,7 +39,7 @@ from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,6 @@ def _is_quiet(obj) -> bool:
 
 
 def _only_counters_changed(obj) -> bool:
-    from sqlalchemy import inspect
-
     changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
     return bool(changed) and changed <= COUNTER_COLUMNS
 

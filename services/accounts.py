@@ -78,6 +78,18 @@ def parse_identifier(raw: str) -> tuple[str, str]:
     return "phone", phone
 
 
+
+def email_address(raw: str, field: str) -> str:
+    """The normalised e-mail address in `raw`, or ServiceError on `field` (a phone number is not one)."""
+    kind, normalised = "", ""
+    try:
+        kind, normalised = parse_identifier(raw)
+    except ServiceError:
+        pass
+    if kind != "email":
+        raise ServiceError(_l("Enter a valid e-mail address."), field=field)
+    return normalised
+
 def login_key(raw: str) -> tuple[str, str]:
     """The (column, value) a sign-in looks up. Lenient: never raises, never says why.
 
@@ -324,23 +336,6 @@ def open_session(user: User, *, second_factor_ok: bool = False) -> str:
     return token
 
 
-def check_session(
-    token: str | None,
-    user_id: int,
-    *,
-    idle: timedelta,
-    absolute: timedelta,
-    touch_every: timedelta,
-    now: datetime | None = None,
-) -> UserSession | None:
-    """The live session for this token and user, or None if revoked or expired."""
-    if not token:
-        return None
-    now = now or utcnow()
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
-    return _live(record, user_id, now, idle=idle, absolute=absolute, touch_every=touch_every)
-
-
 def _live(record: UserSession | None, user_id: int, now: datetime, *, idle: timedelta, absolute: timedelta,
           touch_every: timedelta) -> UserSession | None:
     if record is None or record.user_id != user_id or record.revoked_at is not None:
@@ -361,8 +356,9 @@ def signed_in_person(
     touch_every: timedelta,
     now: datetime | None = None,
 ) -> tuple[UserSession, User, int] | None:
-    """check_session's live session, with its person (and their roles) and the number of their
-    unread notifications, read in ONE statement (every page a signed-in person opens asks all three)."""
+    """The live session for this token and user (None if unknown, someone else's, revoked or
+    expired), with its person (and their roles) and the number of their unread notifications,
+    read in ONE statement (every page a signed-in person opens asks all three)."""
     if not token:
         return None
     now = now or utcnow()

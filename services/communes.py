@@ -381,14 +381,7 @@ def _check_email(value: str | None, field: str, *, required: bool = False) -> st
         if required:
             raise ServiceError(_l("Enter a valid e-mail address."), field=field)
         return None
-    kind = normalised = ""
-    try:
-        kind, normalised = accounts.parse_identifier(value)
-    except ServiceError:
-        pass
-    if kind != "email":
-        raise ServiceError(_l("Enter a valid e-mail address."), field=field)
-    return normalised
+    return accounts.email_address(value, field)
 
 
 def _plan_titles(data: NewCommune, names: Names, start: int, end: int) -> tuple[str, str, str]:

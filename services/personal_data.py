@@ -497,16 +497,7 @@ class SettingsInput:
 
 def _email(value: str | None, field: str) -> str | None:
     value = text.clean(value)
-    if not value:
-        return None
-    kind, normalised = "", ""
-    try:
-        kind, normalised = accounts.parse_identifier(value)
-    except ServiceError:
-        pass
-    if kind != "email":
-        raise ServiceError(_l("Enter a valid e-mail address."), field=field)
-    return normalised
+    return accounts.email_address(value, field) if value else None
 
 
 def _phone(value: str | None, field: str) -> str | None:

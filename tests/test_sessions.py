@@ -195,36 +195,36 @@ def test_absolute_timeout_even_when_active(client, commune, clock):
     assert not signed_in(client)
 
 
-def test_check_session_rules(commune):
+def test_signed_in_person_session_rules(commune):
     user = make_user(commune)
     token = accounts.open_session(user)
     db.session.commit()
     (record,) = records(user.id)
     start = record.created_at
     check = dict(idle=IDLE, absolute=ABSOLUTE, touch_every=TOUCH)
-    assert accounts.check_session(token, user.id, now=start, **check) is not None
-    assert accounts.check_session(token, user.id + 1, now=start, **check) is None  # someone else's id
-    assert accounts.check_session("forged", user.id, now=start, **check) is None
-    assert accounts.check_session(None, user.id, now=start, **check) is None
-    assert accounts.check_session(token, user.id, now=start + IDLE + timedelta(seconds=1), **check) is None
-    assert accounts.check_session(token, user.id, now=start + ABSOLUTE + timedelta(seconds=1), **check) is None
-    assert accounts.check_session(token, user.id, now=start + IDLE, **check) is not None  # touches
+    assert accounts.signed_in_person(token, user.id, now=start, **check) is not None
+    assert accounts.signed_in_person(token, user.id + 1, now=start, **check) is None  # someone else's id
+    assert accounts.signed_in_person("forged", user.id, now=start, **check) is None
+    assert accounts.signed_in_person(None, user.id, now=start, **check) is None
+    assert accounts.signed_in_person(token, user.id, now=start + IDLE + timedelta(seconds=1), **check) is None
+    assert accounts.signed_in_person(token, user.id, now=start + ABSOLUTE + timedelta(seconds=1), **check) is None
+    assert accounts.signed_in_person(token, user.id, now=start + IDLE, **check) is not None  # touches
     later = start + IDLE + timedelta(minutes=29)
-    assert accounts.check_session(token, user.id, now=later, **check) is not None
+    assert accounts.signed_in_person(token, user.id, now=later, **check) is not None
     accounts.close_session(token)
-    assert accounts.check_session(token, user.id, now=start, **check) is None
+    assert accounts.signed_in_person(token, user.id, now=start, **check) is None
 
 
-def test_check_session_touches_at_most_once_a_minute(commune):
+def test_signed_in_person_touches_the_session_at_most_once_a_minute(commune):
     user = make_user(commune)
     token = accounts.open_session(user)
     db.session.commit()
     (record,) = records(user.id)
     start = record.created_at
     check = dict(idle=IDLE, absolute=ABSOLUTE, touch_every=TOUCH)
-    accounts.check_session(token, user.id, now=start + timedelta(seconds=30), **check)
+    accounts.signed_in_person(token, user.id, now=start + timedelta(seconds=30), **check)
     assert records(user.id)[0].last_seen_at == start
-    accounts.check_session(token, user.id, now=start + timedelta(seconds=90), **check)
+    accounts.signed_in_person(token, user.id, now=start + timedelta(seconds=90), **check)
     db.session.commit()
     assert records(user.id)[0].last_seen_at == start + timedelta(seconds=90)
 

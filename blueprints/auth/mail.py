@@ -5,13 +5,12 @@ from PUBLIC_BASE_URL; no unsubscribe link (they are about the person's own accou
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
 
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from blueprints.me.digest import absolute_url, language_of
+from blueprints.me.digest import absolute_url, envelope, language_of
 from models import User
 from services import mailer, password_reset
 
@@ -35,14 +34,4 @@ def compose(user: User, kind: str, params: dict, settings: mailer.SmtpSettings) 
         subject = _subject(kind)
         text = render_template(f"mail/{kind}.txt", **context)
         html = render_template(f"mail/{kind}.html", subject=subject, **context)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.sender
-    message["To"] = formataddr((user.display_name, user.email))
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    message["Content-Language"] = lang  # after set_content(), which clears the Content-* headers
-    return message
+    return envelope(user, settings, subject=subject, text=text, html=html, lang=lang)

@@ -27,6 +27,24 @@ def absolute_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def envelope(user: User, settings: mailer.SmtpSettings, *, subject: str, text: str, html: str, lang: str,
+             headers: dict | None = None) -> EmailMessage:
+    """An e-mail to `user`: plain text plus its HTML, the headers every platform e-mail has."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = formataddr((user.display_name, user.email))
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    message["Content-Language"] = lang  # after set_content(), which clears the Content-* headers
+    return message
+
+
 def language_of(user: User) -> str:
     return user.locale if user.locale in current_app.config["LANGUAGES"] else "ar"
 
@@ -64,17 +82,7 @@ def compose(user: User, notes: list[Notification], settings: mailer.SmtpSettings
                            len(notes))
         text = render_template("mail/digest.txt", **context)
         html = render_template("mail/digest.html", subject=subject, **context)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.sender
-    message["To"] = formataddr((user.display_name, user.email))
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
     # RFC 2369; no one-click POST (RFC 8058): every change of state here needs the page's CSRF token.
-    message["List-Unsubscribe"] = "<%s>" % absolute_url(
-        "me.unsubscribe", token=mailer.unsubscribe_token(user.id, mailer.ALL_GROUPS))
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    message["Content-Language"] = lang  # after set_content(), which clears the Content-* headers
-    return message
+    unsubscribe = "<%s>" % absolute_url("me.unsubscribe", token=mailer.unsubscribe_token(user.id, mailer.ALL_GROUPS))
+    return envelope(user, settings, subject=subject, text=text, html=html, lang=lang,
+                    headers={"List-Unsubscribe": unsubscribe})
